@@ -1,0 +1,56 @@
+"""bcrypt password hashing, always off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import bcrypt
+
+from domain.ports import PasswordHasher
+from domain.values import PASSWORD_MAX_BYTES, PlainPassword
+
+T = TypeVar("T")
+
+
+class BcryptPasswordHasher(PasswordHasher):
+    """Hashes and verifies in a worker thread (bcrypt releases the GIL while it works).
+
+    A dedicated pool sized to the machine keeps a login flood from queueing behind, or
+    starving, the default executor that other blocking work shares.
+    """
+
+    def __init__(self, rounds: int = 12, workers: int | None = None) -> None:
+        self._rounds = rounds
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bcrypt")
+        self._dummy_hash: bytes | None = None
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def hash(self, password: PlainPassword) -> str:
+        salt = bcrypt.gensalt(self._rounds)
+        digest: bytes = await self._run(bcrypt.hashpw, password.value.encode("utf-8"), salt)
+        return digest.decode("ascii")
+
+    async def verify(self, password: str, password_hash: str) -> bool:
+        encoded = password.encode("utf-8")
+        if len(encoded) > PASSWORD_MAX_BYTES:
+            return False  # no stored password can be this long; bcrypt would refuse it
+        try:
+            return bool(await self._run(bcrypt.checkpw, encoded, password_hash.encode("ascii")))
+        except ValueError:  # a malformed stored hash never matches
+            return False
+
+    async def verify_dummy(self, password: str) -> None:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._run(
+                bcrypt.hashpw, b"clientbook-timing-equaliser", bcrypt.gensalt(self._rounds)
+            )
+        encoded = password.encode("utf-8")[:PASSWORD_MAX_BYTES]
+        await self._run(bcrypt.checkpw, encoded, self._dummy_hash)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,338 @@
+"""Accounts and sessions: registration, login, token refresh and logout, profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from application.patch import UNSET, Patch
+from application.views import TokenPair, UserView
+from domain.errors import (
+    AdminRequired,
+    CurrentPasswordRequired,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidCurrentPassword,
+    PasswordTooLong,
+    RateLimited,
+    TokenInvalid,
+    UserNotFound,
+)
+from domain.pagination import Page, PageRequest
+from domain.ports import (
+    AccessTokenIssuer,
+    Clock,
+    IdGenerator,
+    PasswordHasher,
+    RateLimiter,
+    RefreshTokenGenerator,
+    UnitOfWork,
+)
+from domain.users import RefreshSession, User, hash_refresh_token
+from domain.values import PASSWORD_MAX_BYTES, EmailAddress, PlainPassword
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterUserCommand:
+    email: str
+    password: str
+    full_name: str | None = None
+    is_admin: bool = False
+
+
+class RegisterUser:
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, ids: IdGenerator, clock: Clock
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._ids = ids
+        self._clock = clock
+
+    async def execute(self, cmd: RegisterUserCommand) -> UserView:
+        email = EmailAddress.parse(cmd.email)
+        password = PlainPassword(cmd.password)
+        async with self._uow as uow:
+            taken = await uow.users.get_by_email(email.value) is not None
+        if taken:
+            raise EmailTaken()
+        # Hashing takes a good part of a second: do it outside any transaction so no
+        # database connection waits on it. The unique index settles a race meanwhile.
+        password_hash = await self._hasher.hash(password)
+        user = User.register(
+            id=self._ids.new(),
+            email=email,
+            full_name=cmd.full_name,
+            password_hash=password_hash,
+            now=self._clock.now(),
+            is_admin=cmd.is_admin,
+        )
+        async with self._uow as uow:
+            await uow.users.add(user)
+            await uow.commit()
+        return UserView.of(user)
+
+
+async def _open_session(
+    uow: UnitOfWork,
+    *,
+    user_id: UUID,
+    family_id: UUID,
+    issuer: AccessTokenIssuer,
+    tokens: RefreshTokenGenerator,
+    ids: IdGenerator,
+    now: datetime,
+    refresh_ttl: timedelta,
+) -> TokenPair:
+    """Mint an access token and a refresh token; stores the refresh session in ``uow``."""
+    refresh_token = tokens.new()
+    await uow.refresh_sessions.add(
+        RefreshSession(
+            id=ids.new(),
+            user_id=user_id,
+            family_id=family_id,
+            token_hash=hash_refresh_token(refresh_token),
+            created_at=now,
+            expires_at=now + refresh_ttl,
+        )
+    )
+    access = issuer.issue(user_id, now=now)
+    return TokenPair(
+        access_token=access.token, refresh_token=refresh_token, expires_in=access.expires_in
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticateUserCommand:
+    email: str
+    password: str
+    source: str = "unknown"  # the caller's address, for per-source rate limits
+
+
+class AuthenticateUser:
+    """Log in with email and password; answers alike for unknown emails and bad passwords."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        issuer: AccessTokenIssuer,
+        tokens: RefreshTokenGenerator,
+        limiter: RateLimiter,
+        ids: IdGenerator,
+        clock: Clock,
+        refresh_ttl: timedelta,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._issuer = issuer
+        self._tokens = tokens
+        self._limiter = limiter
+        self._ids = ids
+        self._clock = clock
+        self._refresh_ttl = refresh_ttl
+
+    async def execute(self, cmd: AuthenticateUserCommand) -> TokenPair:
+        email = cmd.email.strip().lower()
+        if len(cmd.password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+            raise PasswordTooLong(field="password")
+        waits = [
+            await self._limiter.hit(f"login:source:{cmd.source}"),
+            await self._limiter.hit(f"login:email:{email}"),
+        ]
+        blocked = [wait for wait in waits if wait is not None]
+        if blocked:
+            raise RateLimited(max(blocked))
+
+        async with self._uow as uow:
+            user = await uow.users.get_by_email(email)
+        if user is None or not user.is_active:
+            await self._hasher.verify_dummy(cmd.password)
+            raise InvalidCredentials()
+        if not await self._hasher.verify(cmd.password, user.password_hash):
+            raise InvalidCredentials()
+
+        async with self._uow as uow:
+            pair = await _open_session(
+                uow,
+                user_id=user.id,
+                family_id=self._ids.new(),
+                issuer=self._issuer,
+                tokens=self._tokens,
+                ids=self._ids,
+                now=self._clock.now(),
+                refresh_ttl=self._refresh_ttl,
+            )
+            await uow.commit()
+        return pair
+
+
+class RefreshTokens:
+    """Rotate a refresh token. A token presented twice revokes its whole family."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        issuer: AccessTokenIssuer,
+        tokens: RefreshTokenGenerator,
+        ids: IdGenerator,
+        clock: Clock,
+        refresh_ttl: timedelta,
+    ) -> None:
+        self._uow = uow
+        self._issuer = issuer
+        self._tokens = tokens
+        self._ids = ids
+        self._clock = clock
+        self._refresh_ttl = refresh_ttl
+
+    async def execute(self, refresh_token: str) -> TokenPair:
+        now = self._clock.now()
+        reused = False
+        async with self._uow as uow:
+            session = await uow.refresh_sessions.get_by_token_hash(
+                hash_refresh_token(refresh_token)
+            )
+            if session is None or session.revoked_at is not None or now >= session.expires_at:
+                raise TokenInvalid()
+            # The conditional consume is what makes concurrent refreshes safe: exactly
+            # one caller wins; every other presentation of the token counts as reuse.
+            if session.used_at is not None or not await uow.refresh_sessions.mark_used(
+                session.id, at=now
+            ):
+                await uow.refresh_sessions.revoke_family(session.family_id, at=now)
+                await uow.commit()
+                reused = True
+            else:
+                user = await uow.users.get(session.user_id)
+                if user is None or not user.is_active:
+                    raise TokenInvalid()
+                pair = await _open_session(
+                    uow,
+                    user_id=user.id,
+                    family_id=session.family_id,
+                    issuer=self._issuer,
+                    tokens=self._tokens,
+                    ids=self._ids,
+                    now=now,
+                    refresh_ttl=self._refresh_ttl,
+                )
+                await uow.commit()
+        if reused:
+            raise TokenInvalid()
+        return pair
+
+
+class Logout:
+    """Revoke a refresh token and its family. Unknown tokens are ignored on purpose."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, refresh_token: str) -> None:
+        async with self._uow as uow:
+            session = await uow.refresh_sessions.get_by_token_hash(
+                hash_refresh_token(refresh_token)
+            )
+            if session is None:
+                return
+            await uow.refresh_sessions.revoke_family(session.family_id, at=self._clock.now())
+            await uow.commit()
+
+
+class IdentifyUser:
+    """Resolve an access token to its user; a token of a gone or inactive user is invalid."""
+
+    def __init__(self, uow: UnitOfWork, issuer: AccessTokenIssuer) -> None:
+        self._uow = uow
+        self._issuer = issuer
+
+    async def execute(self, access_token: str) -> UserView:
+        claims = self._issuer.verify(access_token)
+        async with self._uow as uow:
+            user = await uow.users.get(claims.user_id)
+        if user is None or not user.is_active:
+            raise TokenInvalid()
+        return UserView.of(user)
+
+
+class FindUserByEmail:
+    """Look a user up by email (the CLI's ``--user EMAIL``)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, email: str) -> UserView:
+        async with self._uow as uow:
+            user = await uow.users.get_by_email(email.strip().lower())
+        if user is None:
+            raise UserNotFound(f"No user with email {email.strip()!r}.")
+        return UserView.of(user)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateProfileCommand:
+    user_id: UUID
+    full_name: Patch[str | None] = UNSET
+    password: Patch[str] = UNSET
+    current_password: str | None = None
+
+
+class UpdateProfile:
+    """Rename, or change the password (which signs out every refresh session)."""
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._clock = clock
+
+    async def execute(self, cmd: UpdateProfileCommand) -> UserView:
+        new_hash: str | None = None
+        if cmd.password is not UNSET:
+            new_password = PlainPassword(cmd.password)
+            if cmd.current_password is None:
+                raise CurrentPasswordRequired(field="current_password")
+            async with self._uow as uow:
+                user = await uow.users.get(cmd.user_id)
+            if user is None:
+                raise UserNotFound()
+            if not await self._hasher.verify(cmd.current_password, user.password_hash):
+                raise InvalidCurrentPassword()
+            new_hash = await self._hasher.hash(new_password)
+
+        async with self._uow as uow:
+            user = await uow.users.get(cmd.user_id)
+            if user is None:
+                raise UserNotFound()
+            now = self._clock.now()
+            if cmd.full_name is not UNSET:
+                user.rename(cmd.full_name, now=now)
+            if new_hash is not None:
+                user.change_password_hash(new_hash, now=now)
+                await uow.refresh_sessions.revoke_all_for_user(user.id, at=now)
+            await uow.users.update(user)
+            await uow.commit()
+        return UserView.of(user)
+
+
+@dataclass(frozen=True, slots=True)
+class ListUsersQuery:
+    requested_by: UUID
+    page: PageRequest
+
+
+class ListUsers:
+    """Every account, for administrators only."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: ListUsersQuery) -> Page[UserView]:
+        async with self._uow as uow:
+            actor = await uow.users.get(query.requested_by)
+            if actor is None or not actor.is_admin or not actor.is_active:
+                raise AdminRequired()
+            page = await uow.users.list(query.page)
+        return Page([UserView.of(u) for u in page.items], page.total, page.limit, page.offset)

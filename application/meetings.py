@@ -1,0 +1,233 @@
+"""Meetings, their CSV export and the revenue report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from application.patch import UNSET, Patch
+from application.views import MeetingView, RevenueReportView
+from domain.errors import ClientNotFound, MeetingNotFound
+from domain.meetings import Meeting
+from domain.pagination import Page
+from domain.ports import Clock, IdGenerator, UnitOfWork
+from domain.queries import MeetingFilter, MeetingQuery, Period
+from domain.reports import MeetingExportRow, ReportGrouping, RevenueGroup, RevenueTotals
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleMeetingCommand:
+    owner_id: UUID
+    starts_at: datetime
+    duration_minutes: int
+    client_id: UUID | None = None
+    revenue: Decimal | int | str = Decimal("0")
+    notes: str | None = None
+
+
+class ScheduleMeeting:
+    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
+        self._uow = uow
+        self._ids = ids
+        self._clock = clock
+
+    async def execute(self, cmd: ScheduleMeetingCommand) -> MeetingView:
+        meeting = Meeting.schedule(
+            id=self._ids.new(),
+            owner_id=cmd.owner_id,
+            client_id=cmd.client_id,
+            starts_at=cmd.starts_at,
+            duration_minutes=cmd.duration_minutes,
+            revenue=cmd.revenue,
+            notes=cmd.notes,
+            now=self._clock.now(),
+        )
+        async with self._uow as uow:
+            if cmd.client_id is not None and not await uow.clients.exists(
+                cmd.client_id, owner_id=cmd.owner_id
+            ):
+                raise ClientNotFound()
+            await uow.meetings.add(meeting)
+            await uow.commit()
+        return MeetingView.of(meeting)
+
+
+class ListMeetings:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: MeetingQuery) -> Page[MeetingView]:
+        async with self._uow as uow:
+            page = await uow.meetings.list(query)
+        return Page([MeetingView.of(m) for m in page.items], page.total, page.limit, page.offset)
+
+
+class GetMeeting:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, owner_id: UUID, meeting_id: UUID) -> MeetingView:
+        async with self._uow as uow:
+            meeting = await uow.meetings.get(meeting_id, owner_id=owner_id)
+        if meeting is None:
+            raise MeetingNotFound()
+        return MeetingView.of(meeting)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMeetingCommand:
+    owner_id: UUID
+    meeting_id: UUID
+    client_id: Patch[UUID | None] = UNSET
+    starts_at: Patch[datetime] = UNSET
+    duration_minutes: Patch[int] = UNSET
+    revenue: Patch[Decimal | int | str] = UNSET
+    notes: Patch[str | None] = UNSET
+
+
+class UpdateMeeting:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, cmd: UpdateMeetingCommand) -> MeetingView:
+        async with self._uow as uow:
+            meeting = await uow.meetings.get(cmd.meeting_id, owner_id=cmd.owner_id)
+            if meeting is None:
+                raise MeetingNotFound()
+            now = self._clock.now()
+            if cmd.client_id is not UNSET and cmd.client_id != meeting.client_id:
+                if cmd.client_id is not None and not await uow.clients.exists(
+                    cmd.client_id, owner_id=cmd.owner_id
+                ):
+                    raise ClientNotFound()
+                meeting.assign_client(cmd.client_id, now=now)
+            if cmd.starts_at is not UNSET:
+                meeting.reschedule(cmd.starts_at, now=now)
+            if cmd.duration_minutes is not UNSET:
+                meeting.set_duration(cmd.duration_minutes, now=now)
+            if cmd.revenue is not UNSET:
+                meeting.set_revenue(cmd.revenue, now=now)
+            if cmd.notes is not UNSET:
+                meeting.set_notes(cmd.notes, now=now)
+            await uow.meetings.update(meeting)
+            await uow.commit()
+        return MeetingView.of(meeting)
+
+
+class DeleteMeeting:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, owner_id: UUID, meeting_id: UUID) -> None:
+        async with self._uow as uow:
+            if not await uow.meetings.delete(meeting_id, owner_id=owner_id):
+                raise MeetingNotFound()
+            await uow.commit()
+
+
+# -- export ------------------------------------------------------------------------------
+
+EXPORT_HEADER = (
+    "id",
+    "client_id",
+    "client_name",
+    "starts_at",
+    "duration_minutes",
+    "revenue",
+    "notes",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(text: str | None) -> str:
+    if not text:
+        return ""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+class _CsvLine:
+    """Render one record at a time with the csv module's quoting rules."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+
+    def __call__(self, cells: tuple[str, ...]) -> str:
+        self._writer.writerow(cells)
+        line = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return line
+
+
+class ExportMeetings:
+    """Meetings as CSV (RFC 4180, UTF-8), streamed line by line in bounded memory.
+
+    Free text is neutralised against spreadsheet formula injection by prefixing an
+    apostrophe, which spreadsheets display as text. Both the HTTP API and the CLI
+    write exactly what this yields.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, meeting_filter: MeetingFilter) -> AsyncIterator[str]:
+        line = _CsvLine()
+        yield line(EXPORT_HEADER)
+        async with self._uow as uow:
+            async for row in uow.meetings.export(meeting_filter):
+                yield line(_export_cells(row))
+
+
+def _export_cells(row: MeetingExportRow) -> tuple[str, ...]:
+    return (
+        str(row.id),
+        "" if row.client_id is None else str(row.client_id),
+        _safe_cell(row.client_name),
+        row.starts_at.isoformat(),
+        str(row.duration_minutes),
+        f"{row.revenue:.2f}",
+        _safe_cell(row.notes),
+    )
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueReportQuery:
+    owner_id: UUID
+    period: Period
+    grouping: ReportGrouping | None = None
+
+
+class BuildRevenueReport:
+    """Totals for [from, to), optionally grouped; the groups always add up to the total.
+
+    Month groups come in calendar order; client groups by revenue, highest first (ties
+    by name), with meetings without a client as one "No client" group.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: RevenueReportQuery) -> RevenueReportView:
+        async with self._uow as uow:
+            groups = await uow.meetings.revenue_groups(query.owner_id, query.period, query.grouping)
+        total = RevenueTotals.sum(group.totals for group in groups)
+        if query.grouping is None:
+            ordered: list[RevenueGroup] = []
+        elif query.grouping is ReportGrouping.MONTH:
+            ordered = sorted(groups, key=lambda g: g.key or "")
+        else:
+            ordered = sorted(
+                groups, key=lambda g: (-g.totals.revenue, g.label.casefold(), g.key or "")
+            )
+        return RevenueReportView(query.period, query.grouping, total, ordered)

@@ -1,0 +1,105 @@
+"""What use cases return: plain, immutable snapshots of domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from domain.clients import Client, Contact
+from domain.meetings import Meeting
+from domain.queries import Period
+from domain.reports import ReportGrouping, RevenueGroup, RevenueTotals
+from domain.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    id: UUID
+    email: str
+    full_name: str | None
+    is_admin: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserView:
+        return cls(user.id, user.email, user.full_name, user.is_admin, user.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    id: UUID
+    kind: str
+    value: str
+    label: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactView:
+        return cls(contact.id, contact.kind.value, contact.value, contact.label, contact.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientView:
+    id: UUID
+    name: str
+    company: str | None
+    notes: str | None
+    contacts: Sequence[ContactView]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, client: Client) -> ClientView:
+        return cls(
+            id=client.id,
+            name=client.name,
+            company=client.company,
+            notes=client.notes,
+            contacts=tuple(ContactView.of(contact) for contact in client.contacts),
+            created_at=client.created_at,
+            updated_at=client.updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    id: UUID
+    client_id: UUID | None
+    starts_at: datetime
+    duration_minutes: int
+    revenue: Decimal
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> MeetingView:
+        return cls(
+            id=meeting.id,
+            client_id=meeting.client_id,
+            starts_at=meeting.starts_at,
+            duration_minutes=meeting.duration_minutes,
+            revenue=meeting.revenue,
+            notes=meeting.notes,
+            created_at=meeting.created_at,
+            updated_at=meeting.updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueReportView:
+    period: Period
+    grouping: ReportGrouping | None
+    total: RevenueTotals
+    groups: Sequence[RevenueGroup]

@@ -1,0 +1,285 @@
+"""The composition root: configuration, and the container that binds adapters to ports.
+
+This is the only module that names concrete adapter classes. Nothing is built at import
+time: ``Container()`` creates the providers, and each object is made on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from dependency_injector import containers, providers
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from adapters.memory.store import InMemoryStore
+from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
+from adapters.security.bcrypt_hasher import BcryptPasswordHasher
+from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshTokenGenerator
+from adapters.system import SystemClock, Uuid7Generator
+from application.auth import (
+    AuthenticateUser,
+    FindUserByEmail,
+    IdentifyUser,
+    ListUsers,
+    Logout,
+    RefreshTokens,
+    RegisterUser,
+    UpdateProfile,
+)
+from application.clients import (
+    AddClient,
+    AddContact,
+    DeleteClient,
+    GetClient,
+    ImportClients,
+    ListClients,
+    RemoveContact,
+    UpdateClient,
+)
+from application.meetings import (
+    BuildRevenueReport,
+    DeleteMeeting,
+    ExportMeetings,
+    GetMeeting,
+    ListMeetings,
+    ScheduleMeeting,
+    UpdateMeeting,
+)
+from domain.ports import RateLimiter
+
+log = logging.getLogger("clientbook")
+
+ENV_PREFIX = "CLIENTBOOK_"
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+class ConfigurationError(Exception):
+    """Startup configuration is invalid; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """Every knob of spec §5, read from ``CLIENTBOOK_*`` variables and an optional ``.env``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./clientbook.db"
+    persistence: Literal["sqlalchemy", "memory"] = "sqlalchemy"
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(14, ge=1, le=365)
+    bcrypt_rounds: int = Field(12, ge=4, le=31)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    redis_url: str | None = None
+    login_rate_limit: str = "10/minute"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(10, ge=0, le=200)
+    db_pool_timeout: float = Field(5.0, gt=0, le=120)
+    db_connect_timeout: float = Field(5.0, gt=0, le=120)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept plain URLs and give them the async driver this service runs on."""
+        url = url.strip()
+        for plain, driver in (
+            ("sqlite://", "sqlite+aiosqlite://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            return url
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("login_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if value.strip().lower() in {"off", "none", "0"} or _RATE.match(value.lower()):
+            return value.strip().lower()
+        raise ValueError("must look like '10/minute' (second, minute, hour, day) or 'off'")
+
+    @model_validator(mode="after")
+    def _production_needs_a_strong_secret(self) -> Settings:
+        if self.env == "production":
+            secret = self.secret_key.get_secret_value() if self.secret_key else ""
+            if len(secret) < 32:
+                raise ValueError(
+                    f"{ENV_PREFIX}SECRET_KEY is required in production and must be at "
+                    "least 32 characters"
+                )
+        return self
+
+    @property
+    def login_rate(self) -> tuple[int, int] | None:
+        """``(attempts, window_seconds)``, or ``None`` when switched off."""
+        match = _RATE.match(self.login_rate_limit)
+        if match is None:
+            return None
+        return int(match.group(1)), _WINDOWS[match.group(2)]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the data lives: the SQLite file's folder, else the working directory."""
+        if self.is_sqlite:
+            path = self.database_url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                return Path(path).expanduser().resolve().parent
+        return Path.cwd()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into one message per variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"]) or "settings"
+            name = f"{ENV_PREFIX}{field.upper()}" if problem["loc"] else "configuration"
+            lines.append(f"{name}: {problem['msg']}")
+        raise ConfigurationError("; ".join(lines)) from None
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The signing secret: configured, or generated once and kept in a 0600 file.
+
+    Keeping it on disk beside the data means restarts and every worker agree on it, so
+    tokens survive a restart and work on any worker.
+    """
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = settings.secret_key_file or settings.data_dir / ".clientbook-secret"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_text(encoding="utf-8").strip()
+        if len(secret) < 32:
+            raise ConfigurationError(f"the secret key file {path} is empty or too short") from None
+        return secret
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    log.warning(
+        "%sSECRET_KEY is not set: generated one and stored it in %s (mode 0600). "
+        "Set it explicitly in production.",
+        ENV_PREFIX,
+        path,
+    )
+    return secret
+
+
+def build_login_rate_limiter(settings: Settings) -> RateLimiter:
+    rate = settings.login_rate
+    if rate is None:
+        return UnlimitedRateLimiter()
+    return InMemoryRateLimiter(limit=rate[0], window_seconds=rate[1])
+
+
+class Container(containers.DeclarativeContainer):
+    """Adapters bound to ports, and a factory for every use case."""
+
+    settings = providers.Singleton(load_settings)
+
+    # -- services -----------------------------------------------------------------
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid7Generator)
+    refresh_tokens = providers.Singleton(SecretsRefreshTokenGenerator)
+    secret_key = providers.Singleton(resolve_secret_key, settings)
+    password_hasher = providers.Singleton(
+        BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds
+    )
+    access_tokens = providers.Singleton(
+        PyJwtAccessTokenIssuer,
+        secret=secret_key,
+        ttl=providers.Factory(timedelta, minutes=settings.provided.access_token_minutes),
+    )
+    refresh_ttl = providers.Singleton(timedelta, days=settings.provided.refresh_token_days)
+    login_rate_limiter = providers.Singleton(build_login_rate_limiter, settings)
+
+    # -- persistence ----------------------------------------------------------------
+    memory_store = providers.Singleton(InMemoryStore)
+    uow = providers.Selector(
+        settings.provided.persistence,
+        memory=providers.Factory(InMemoryUnitOfWork, memory_store),
+    )
+
+    # -- use cases: accounts --------------------------------------------------------
+    register_user = providers.Factory(
+        RegisterUser, uow=uow, hasher=password_hasher, ids=ids, clock=clock
+    )
+    authenticate_user = providers.Factory(
+        AuthenticateUser,
+        uow=uow,
+        hasher=password_hasher,
+        issuer=access_tokens,
+        tokens=refresh_tokens,
+        limiter=login_rate_limiter,
+        ids=ids,
+        clock=clock,
+        refresh_ttl=refresh_ttl,
+    )
+    refresh_session = providers.Factory(
+        RefreshTokens,
+        uow=uow,
+        issuer=access_tokens,
+        tokens=refresh_tokens,
+        ids=ids,
+        clock=clock,
+        refresh_ttl=refresh_ttl,
+    )
+    logout = providers.Factory(Logout, uow=uow, clock=clock)
+    identify_user = providers.Factory(IdentifyUser, uow=uow, issuer=access_tokens)
+    find_user_by_email = providers.Factory(FindUserByEmail, uow=uow)
+    update_profile = providers.Factory(UpdateProfile, uow=uow, hasher=password_hasher, clock=clock)
+    list_users = providers.Factory(ListUsers, uow=uow)
+
+    # -- use cases: clients ---------------------------------------------------------
+    add_client = providers.Factory(AddClient, uow=uow, ids=ids, clock=clock)
+    list_clients = providers.Factory(ListClients, uow=uow)
+    get_client = providers.Factory(GetClient, uow=uow)
+    update_client = providers.Factory(UpdateClient, uow=uow, clock=clock)
+    delete_client = providers.Factory(DeleteClient, uow=uow)
+    add_contact = providers.Factory(AddContact, uow=uow, ids=ids, clock=clock)
+    remove_contact = providers.Factory(RemoveContact, uow=uow, clock=clock)
+    import_clients = providers.Factory(ImportClients, uow=uow, ids=ids, clock=clock)
+
+    # -- use cases: meetings and reports --------------------------------------------
+    schedule_meeting = providers.Factory(ScheduleMeeting, uow=uow, ids=ids, clock=clock)
+    list_meetings = providers.Factory(ListMeetings, uow=uow)
+    get_meeting = providers.Factory(GetMeeting, uow=uow)
+    update_meeting = providers.Factory(UpdateMeeting, uow=uow, clock=clock)
+    delete_meeting = providers.Factory(DeleteMeeting, uow=uow)
+    export_meetings = providers.Factory(ExportMeetings, uow=uow)
+    revenue_report = providers.Factory(BuildRevenueReport, uow=uow)

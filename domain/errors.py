@@ -1,0 +1,187 @@
+"""The domain error hierarchy.
+
+Every error carries a stable, machine-readable ``code``. Entrypoints map the *families*
+(``NotFound``, ``Conflict`` …) to transport statuses; nobody in the core knows HTTP.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    code = "domain_error"
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+# -- input that breaks a rule -------------------------------------------------------
+
+
+class InvalidInput(DomainError):
+    """A value breaks a domain rule; ``field`` names the offending input when known."""
+
+    code = "validation_error"
+    default_message = "The input is not valid."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidEmail(InvalidInput):
+    code = "invalid_email"
+    default_message = "The email address is not valid."
+
+
+class PasswordTooShort(InvalidInput):
+    code = "password_too_short"
+    default_message = "The password must be at least 8 bytes long."
+
+
+class PasswordTooLong(InvalidInput):
+    code = "password_too_long"
+    default_message = "The password must be at most 72 bytes long in UTF-8."
+
+
+class InvalidName(InvalidInput):
+    code = "invalid_name"
+    default_message = "The name must be 1 to 200 characters long."
+
+
+class InvalidContact(InvalidInput):
+    code = "invalid_contact"
+    default_message = "The contact is not valid."
+
+
+class TooManyContacts(InvalidInput):
+    code = "too_many_contacts"
+    default_message = "A client has at most 50 contacts."
+
+
+class InvalidMeeting(InvalidInput):
+    code = "invalid_meeting"
+    default_message = "The meeting is not valid."
+
+
+class InvalidRevenue(InvalidInput):
+    code = "invalid_revenue"
+    default_message = (
+        "Revenue must be a decimal between 0 and 1,000,000,000 with at most 2 fraction digits."
+    )
+
+
+class InvalidPeriod(InvalidInput):
+    code = "invalid_period"
+    default_message = "The period must start before it ends."
+
+
+class InvalidTimestamp(InvalidInput):
+    code = "invalid_timestamp"
+    default_message = "Datetimes must carry a UTC offset."
+
+
+# -- things that do not exist (or belong to someone else) --------------------------
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    default_message = "The resource does not exist."
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    default_message = "The user does not exist."
+
+
+class ClientNotFound(NotFound):
+    code = "client_not_found"
+    default_message = "The client does not exist."
+
+
+class ContactNotFound(NotFound):
+    code = "contact_not_found"
+    default_message = "The contact does not exist."
+
+
+class MeetingNotFound(NotFound):
+    code = "meeting_not_found"
+    default_message = "The meeting does not exist."
+
+
+# -- uniqueness ----------------------------------------------------------------------
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    default_message = "The request conflicts with existing data."
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = "An account with this email already exists."
+
+
+class ClientNameTaken(Conflict):
+    code = "client_name_taken"
+    default_message = "A client with this name already exists."
+
+
+# -- who you are and what you may do -------------------------------------------------
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication_failed"
+    default_message = "Authentication failed."
+
+
+class InvalidCredentials(AuthenticationFailed):
+    code = "invalid_credentials"
+    default_message = "The email or password is incorrect."
+
+
+class TokenInvalid(AuthenticationFailed):
+    code = "token_invalid"
+    default_message = "The token is invalid, expired or revoked."
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    default_message = "You are not allowed to do this."
+
+
+class AdminRequired(PermissionDenied):
+    code = "admin_required"
+    default_message = "This requires an administrator."
+
+
+class InvalidCurrentPassword(PermissionDenied):
+    code = "invalid_current_password"
+    default_message = "The current password is incorrect."
+
+
+class CurrentPasswordRequired(InvalidInput):
+    code = "current_password_required"
+    default_message = "Changing the password requires the current password."
+
+
+# -- limits and infrastructure ------------------------------------------------------------
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    default_message = "Too many attempts; try again later."
+
+    def __init__(self, retry_after_seconds: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class StorageUnavailable(DomainError):
+    """The storage cannot be reached; adapters translate driver connection errors to it."""
+
+    code = "storage_unavailable"
+    default_message = "The database is unavailable; try again shortly."

@@ -1,0 +1,31 @@
+"""Offset pagination, shared by every listing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from domain.errors import InvalidInput
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int = 20
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise InvalidInput("limit must be at least 1.", field="limit")
+        if self.offset < 0:
+            raise InvalidInput("offset must not be negative.", field="offset")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+    limit: int
+    offset: int

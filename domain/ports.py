@@ -1,0 +1,190 @@
+"""Ports: what the core needs from the outside world, as ``typing.Protocol``s.
+
+Adapters (SQLAlchemy, in-memory, bcrypt, PyJWT, …) subclass these explicitly so mypy
+checks each implementation where it is written. Signatures speak domain types only.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from domain.clients import Client
+from domain.meetings import Meeting
+from domain.pagination import Page, PageRequest
+from domain.queries import ClientQuery, MeetingFilter, MeetingQuery, Period
+from domain.reports import MeetingExportRow, ReportGrouping, RevenueGroup
+from domain.users import RefreshSession, User
+from domain.values import PlainPassword
+
+# -- repositories ---------------------------------------------------------------------
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Store a new user; a taken email raises ``EmailTaken`` (here or at commit)."""
+
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """Look up by the normalised (lower-cased) address."""
+
+    async def update(self, user: User) -> None: ...
+
+    async def list(self, page: PageRequest) -> Page[User]:
+        """Users ordered by creation, oldest first."""
+
+
+class ClientRepository(Protocol):
+    async def add(self, client: Client) -> None:
+        """Store a client with its contacts; a taken name raises ``ClientNameTaken``."""
+
+    async def add_many(self, clients: Sequence[Client]) -> None:
+        """Store many clients (and their contacts) in as few statements as possible."""
+
+    async def get(self, client_id: UUID, *, owner_id: UUID) -> Client | None:
+        """The client with its contacts, or ``None`` if absent or owned by someone else."""
+
+    async def exists(self, client_id: UUID, *, owner_id: UUID) -> bool:
+        """Whether the owner has this client (cheaper than loading it)."""
+
+    async def name_exists(
+        self, owner_id: UUID, name_key: str, *, excluding: UUID | None = None
+    ) -> bool: ...
+
+    async def existing_name_keys(self, owner_id: UUID, name_keys: Collection[str]) -> set[str]:
+        """Which of ``name_keys`` the owner already uses (for batch imports)."""
+
+    async def update(self, client: Client) -> None:
+        """Persist the client's fields and make its stored contacts match ``client.contacts``."""
+
+    async def delete(self, client_id: UUID, *, owner_id: UUID) -> bool:
+        """Delete the client and its contacts; ``False`` if there was nothing to delete."""
+
+    async def list(self, query: ClientQuery) -> Page[Client]: ...
+
+
+class MeetingRepository(Protocol):
+    async def add(self, meeting: Meeting) -> None: ...
+
+    async def add_many(self, meetings: Sequence[Meeting]) -> None: ...
+
+    async def get(self, meeting_id: UUID, *, owner_id: UUID) -> Meeting | None: ...
+
+    async def update(self, meeting: Meeting) -> None: ...
+
+    async def delete(self, meeting_id: UUID, *, owner_id: UUID) -> bool: ...
+
+    async def list(self, query: MeetingQuery) -> Page[Meeting]: ...
+
+    def export(self, meeting_filter: MeetingFilter) -> AsyncIterator[MeetingExportRow]:
+        """Stream matching meetings, oldest first, with client names, in bounded memory."""
+        ...
+
+    async def detach_client(self, client_id: UUID) -> None:
+        """Set ``client_id`` to ``None`` on every meeting of that client."""
+
+    async def revenue_groups(
+        self, owner_id: UUID, period: Period, grouping: ReportGrouping | None
+    ) -> builtins.list[RevenueGroup]:
+        """Aggregated in storage. Without grouping: one group holding everything, or none."""
+
+
+class RefreshSessionRepository(Protocol):
+    async def add(self, session: RefreshSession) -> None: ...
+
+    async def get_by_token_hash(self, token_hash: str) -> RefreshSession | None: ...
+
+    async def mark_used(self, session_id: UUID, *, at: datetime) -> bool:
+        """Atomically consume an unused, unrevoked session; ``True`` only for the winner."""
+
+    async def revoke_family(self, family_id: UUID, *, at: datetime) -> None: ...
+
+    async def revoke_all_for_user(self, user_id: UUID, *, at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Entering opens it; leaving without ``commit()`` rolls it back.
+
+    A unit of work may be entered again after it is left; each entry is a new transaction.
+    """
+
+    users: UserRepository
+    clients: ClientRepository
+    meetings: MeetingRepository
+    refresh_sessions: RefreshSessionRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+# -- services -------------------------------------------------------------------------
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: PlainPassword) -> str: ...
+
+    async def verify(self, password: str, password_hash: str) -> bool:
+        """``False`` for a mismatch, and for a password no valid one could equal."""
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time of one verification, so unknown accounts answer as slowly."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedAccessToken:
+    token: str
+    expires_in: int  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: UUID
+    token_id: str
+    expires_at: datetime
+
+
+class AccessTokenIssuer(Protocol):
+    def issue(self, user_id: UUID, *, now: datetime) -> IssuedAccessToken: ...
+
+    def verify(self, token: str) -> AccessClaims:
+        """Decode and check an access token; anything wrong raises ``TokenInvalid``."""
+        ...
+
+
+class RefreshTokenGenerator(Protocol):
+    def new(self) -> str:
+        """A fresh, unguessable opaque token."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new(self) -> UUID:
+        """A new unique id; time-ordered (UUIDv7) in production."""
+        ...
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str) -> int | None:
+        """Count one attempt under ``key``; ``None`` if allowed, else seconds to wait."""

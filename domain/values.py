@@ -1,0 +1,175 @@
+"""Value objects: small immutable types that carry a rule of the domain.
+
+Each is built through ``parse`` (or its constructor), which normalises the raw input and
+raises an ``InvalidInput`` subclass when it breaks a rule. Entities keep the validated
+plain values so that storage can rebuild them without re-validating.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from domain.errors import (
+    InvalidContact,
+    InvalidEmail,
+    InvalidInput,
+    InvalidMeeting,
+    InvalidName,
+    InvalidRevenue,
+    PasswordTooLong,
+    PasswordTooShort,
+)
+
+EMAIL_MAX_LENGTH = 254
+NAME_MAX_LENGTH = 200
+COMPANY_MAX_LENGTH = 200
+FULL_NAME_MAX_LENGTH = 200
+NOTES_MAX_LENGTH = 5000
+LABEL_MAX_LENGTH = 50
+CONTACTS_PER_CLIENT = 50
+PASSWORD_MIN_BYTES = 8
+PASSWORD_MAX_BYTES = 72  # bcrypt ignores (or refuses) anything past 72 bytes
+DURATION_MIN_MINUTES = 1
+DURATION_MAX_MINUTES = 1440
+REVENUE_MAX = Decimal("1000000000")
+CENT = Decimal("0.01")
+
+# Pragmatic address check: one "@", no white space, a dotted domain of sane labels.
+# Full RFC 5322 is neither needed nor wanted for accounts and contacts.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_PHONE_ALLOWED = re.compile(r"^\+?[0-9 .\-()]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class EmailAddress:
+    """A trimmed, lower-cased, syntactically valid address of at most 254 characters."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str, *, field: str = "email") -> EmailAddress:
+        value = raw.strip().lower()
+        if not value or len(value) > EMAIL_MAX_LENGTH:
+            raise InvalidEmail(field=field)
+        local, _, _ = value.partition("@")
+        if len(local) > 64 or ".." in value or not _EMAIL.match(value):
+            raise InvalidEmail(field=field)
+        return cls(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientName:
+    """A client's display name and the case-folded key that makes it unique per owner."""
+
+    value: str
+    key: str
+
+    @classmethod
+    def parse(cls, raw: str, *, field: str = "name") -> ClientName:
+        value = raw.strip()
+        if not 1 <= len(value) <= NAME_MAX_LENGTH:
+            raise InvalidName(field=field)
+        return cls(value, name_key(value))
+
+
+def name_key(name: str) -> str:
+    """The uniqueness key of a client name: Unicode case folding, identical everywhere."""
+    return name.strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class PlainPassword:
+    """A password as typed: 8 to 72 bytes of UTF-8. Never stored, never logged."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        size = len(self.value.encode("utf-8"))
+        if size < PASSWORD_MIN_BYTES:
+            raise PasswordTooShort(field="password")
+        if size > PASSWORD_MAX_BYTES:
+            raise PasswordTooLong(field="password")
+
+    def __repr__(self) -> str:  # keeps the secret out of tracebacks and logs
+        return "PlainPassword(***)"
+
+
+class ContactKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    OTHER = "other"
+
+    @classmethod
+    def parse(cls, raw: str) -> ContactKind:
+        try:
+            return cls(raw.strip().lower())
+        except ValueError:
+            raise InvalidContact(
+                "Contact kind must be one of: email, phone, other.", field="kind"
+            ) from None
+
+
+def parse_contact_value(kind: ContactKind, raw: str) -> str:
+    """Validate a contact value by its kind; returns the normalised value."""
+    value = raw.strip()
+    if kind is ContactKind.EMAIL:
+        try:
+            return EmailAddress.parse(value, field="value").value
+        except InvalidEmail:
+            raise InvalidContact("An email contact needs a valid address.", field="value") from None
+    if kind is ContactKind.PHONE:
+        digits = sum(ch.isdigit() for ch in value)
+        if not _PHONE_ALLOWED.match(value) or not 7 <= digits <= 15:
+            raise InvalidContact(
+                "A phone contact needs 7 to 15 digits; only +, spaces, dashes, dots and "
+                "parentheses may accompany them.",
+                field="value",
+            )
+        return value
+    if not 1 <= len(value) <= NOTES_MAX_LENGTH:
+        raise InvalidContact("A contact value must not be empty.", field="value")
+    return value
+
+
+def parse_optional_text(raw: str | None, *, limit: int, field: str) -> str | None:
+    """Trim optional free text; blank becomes ``None``; longer than ``limit`` is refused."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) > limit:
+        raise InvalidInput(f"{field} must be at most {limit} characters.", field=field)
+    return value
+
+
+def parse_revenue(raw: Decimal | int | str) -> Decimal:
+    """A non-negative amount of at most 1,000,000,000 with at most two fraction digits."""
+    if isinstance(raw, bool):
+        raise InvalidRevenue(field="revenue")
+    try:
+        amount = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidRevenue(field="revenue") from None
+    if not amount.is_finite() or amount < 0 or amount > REVENUE_MAX:
+        raise InvalidRevenue(field="revenue")
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
+        raise InvalidRevenue(field="revenue")
+    return amount.quantize(CENT)
+
+
+def parse_duration(minutes: int) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise InvalidMeeting("duration_minutes must be a whole number.", field="duration_minutes")
+    if not DURATION_MIN_MINUTES <= minutes <= DURATION_MAX_MINUTES:
+        raise InvalidMeeting(
+            "duration_minutes must be between 1 and 1440.", field="duration_minutes"
+        )
+    return minutes

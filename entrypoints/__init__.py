@@ -1,0 +1,1 @@
+"""Ways into Clientbook: the HTTP API and the command line."""
