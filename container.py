@@ -18,7 +18,7 @@ from dependency_injector import containers, providers
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from adapters.memory.store import InMemoryStore
+from adapters.memory.store import InMemoryStorage, InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
 from adapters.security.bcrypt_hasher import BcryptPasswordHasher
@@ -44,6 +44,7 @@ from application.clients import (
     RemoveContact,
     UpdateClient,
 )
+from application.health import CheckReadiness
 from application.meetings import (
     BuildRevenueReport,
     DeleteMeeting,
@@ -234,6 +235,11 @@ class Container(containers.DeclarativeContainer):
         settings.provided.persistence,
         memory=providers.Factory(InMemoryUnitOfWork, memory_store),
     )
+    storage = providers.Selector(
+        settings.provided.persistence,
+        memory=providers.Singleton(InMemoryStorage, memory_store),
+    )
+    check_readiness = providers.Factory(CheckReadiness, storage=storage)
 
     # -- use cases: accounts --------------------------------------------------------
     register_user = providers.Factory(

@@ -188,3 +188,13 @@ class IdGenerator(Protocol):
 class RateLimiter(Protocol):
     async def hit(self, key: str) -> int | None:
         """Count one attempt under ``key``; ``None`` if allowed, else seconds to wait."""
+
+
+class Storage(Protocol):
+    """The storage as a whole, for operations: is it reachable, and shutting it down."""
+
+    async def ping(self) -> None:
+        """Return when the storage answers; raise ``StorageUnavailable`` when it does not."""
+
+    async def close(self) -> None:
+        """Release connections (pools, files) at shutdown."""

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.clients import Client
 from domain.meetings import Meeting
+from domain.ports import Storage
 from domain.users import RefreshSession, User
 
 
@@ -40,3 +41,16 @@ class InMemoryStore:
         self.tables = Tables()
         self.lock = asyncio.Lock()
         self.commits = 0
+
+
+class InMemoryStorage(Storage):
+    """Always reachable; nothing to release."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
