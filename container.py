@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from adapters.memory.store import InMemoryStorage, InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
+from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshTokenGenerator
 from adapters.system import SystemClock, Uuid7Generator
@@ -205,7 +206,11 @@ def build_login_rate_limiter(settings: Settings) -> RateLimiter:
     rate = settings.login_rate
     if rate is None:
         return UnlimitedRateLimiter()
-    return InMemoryRateLimiter(limit=rate[0], window_seconds=rate[1])
+    limit, window = rate
+    if settings.redis_url:
+        # Shared across workers and machines; otherwise each process counts on its own.
+        return RedisRateLimiter.from_url(settings.redis_url, limit, window)
+    return InMemoryRateLimiter(limit=limit, window_seconds=window)
 
 
 class Container(containers.DeclarativeContainer):
