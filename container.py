@@ -45,6 +45,7 @@ from application.clients import (
     RemoveContact,
     UpdateClient,
 )
+from application.demo import FillDemoBook
 from application.health import CheckReadiness
 from application.meetings import (
     BuildRevenueReport,
@@ -55,6 +56,7 @@ from application.meetings import (
     ScheduleMeeting,
     UpdateMeeting,
 )
+from application.operator import ListAccounts
 from domain.ports import RateLimiter
 
 log = logging.getLogger("clientbook")
@@ -275,6 +277,7 @@ class Container(containers.DeclarativeContainer):
     find_user_by_email = providers.Factory(FindUserByEmail, uow=uow)
     update_profile = providers.Factory(UpdateProfile, uow=uow, hasher=password_hasher, clock=clock)
     list_users = providers.Factory(ListUsers, uow=uow)
+    list_accounts = providers.Factory(ListAccounts, uow=uow)  # operator (CLI) only
 
     # -- use cases: clients ---------------------------------------------------------
     add_client = providers.Factory(AddClient, uow=uow, ids=ids, clock=clock)
@@ -294,3 +297,4 @@ class Container(containers.DeclarativeContainer):
     delete_meeting = providers.Factory(DeleteMeeting, uow=uow)
     export_meetings = providers.Factory(ExportMeetings, uow=uow)
     revenue_report = providers.Factory(BuildRevenueReport, uow=uow)
+    fill_demo_book = providers.Factory(FillDemoBook, uow=uow, ids=ids, clock=clock)
