@@ -30,7 +30,13 @@ from domain.ports import (
     UnitOfWork,
 )
 from domain.users import RefreshSession, User, hash_refresh_token
-from domain.values import PASSWORD_MAX_BYTES, EmailAddress, PlainPassword
+from domain.values import (
+    FULL_NAME_MAX_LENGTH,
+    PASSWORD_MAX_BYTES,
+    EmailAddress,
+    PlainPassword,
+    parse_optional_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +59,10 @@ class RegisterUser:
     async def execute(self, cmd: RegisterUserCommand) -> UserView:
         email = EmailAddress.parse(cmd.email)
         password = PlainPassword(cmd.password)
+        # Refuse every bad input before the expensive hash, not after it.
+        full_name = parse_optional_text(
+            cmd.full_name, limit=FULL_NAME_MAX_LENGTH, field="full_name"
+        )
         async with self._uow as uow:
             taken = await uow.users.get_by_email(email.value) is not None
         if taken:
@@ -63,7 +73,7 @@ class RegisterUser:
         user = User.register(
             id=self._ids.new(),
             email=email,
-            full_name=cmd.full_name,
+            full_name=full_name,
             password_hash=password_hash,
             now=self._clock.now(),
             is_admin=cmd.is_admin,
