@@ -162,7 +162,8 @@ def parse_revenue(raw: Decimal | int | str) -> Decimal:
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
         raise InvalidRevenue(field="revenue")
-    return amount.quantize(CENT)
+    # abs() only changes a negative zero ("-0" would otherwise render as "-0.00").
+    return abs(amount).quantize(CENT)
 
 
 def parse_duration(minutes: int) -> int:
