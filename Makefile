@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Applies pending migrations (SQLite ./clientbook.db by default), then serves.
+run: $(STAMP)
+	$(BIN)/python -m entrypoints.http --host $(HOST) --port $(PORT)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

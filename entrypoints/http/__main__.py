@@ -1,0 +1,66 @@
+"""``python -m entrypoints.http``: apply pending migrations, then serve the API.
+
+``make run`` calls this. Host and port come from ``--host``/``--port`` (default
+127.0.0.1:8000); everything else from the ``CLIENTBOOK_*`` settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import sys
+from typing import Any
+
+from container import ConfigurationError, Container, resolve_secret_key
+from entrypoints.http.server import serve
+
+
+async def _settle(result: Any) -> Any:
+    return await result if inspect.isawaitable(result) else result
+
+
+async def _prepare(container: Container) -> None:
+    """Bring the schema up to date and release the connections used for it."""
+    try:
+        if container.settings().persistence == "sqlalchemy":
+            await _settle(container.migrator().upgrade())
+    finally:
+        await container.storage().close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m entrypoints.http", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--reload", action="store_true")
+    args = parser.parse_args(argv)
+
+    container = Container()
+    try:
+        settings = container.settings()
+        # Resolve (or generate once) the signing secret before any worker starts.
+        resolve_secret_key(settings)
+    except ConfigurationError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    asyncio.run(_prepare(container))
+    print(
+        f"Clientbook on http://{args.host}:{args.port} - docs at "
+        f"http://{args.host}:{args.port}/docs",
+        file=sys.stderr,
+        flush=True,
+    )
+    serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        reload=args.reload,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

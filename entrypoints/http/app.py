@@ -1,0 +1,75 @@
+"""The FastAPI application factory.
+
+Nothing is built at import time: ``create_app()`` makes (or receives) the container,
+wires it into the route modules, and returns the app. For uvicorn:
+``uvicorn entrypoints.http.app:create_app --factory``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from container import Container
+from entrypoints.http import security
+from entrypoints.http.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
+from entrypoints.http.openapi import install_openapi
+from entrypoints.http.problems import install_problem_handlers
+from entrypoints.http.routers import admin, auth, clients, health, meetings, reports, users
+
+API_PREFIX = "/api/v1"
+_ROUTE_MODULES = (auth, users, clients, meetings, reports, admin, health)
+
+DESCRIPTION = """
+Clientbook keeps a freelancer's book of business: clients, their contacts, meetings and
+the revenue they bring.
+
+Authenticate with **Authorize** (your email as the username), or send
+`Authorization: Bearer <access token>` from `POST /api/v1/auth/login`. Every error is an
+RFC 9457 problem (`application/problem+json`) with a stable `code`.
+"""
+
+
+def create_app(container: Container | None = None) -> FastAPI:
+    """Build the API around ``container`` (a fresh one, configured from the environment)."""
+    container = container if container is not None else Container()
+    settings = container.settings()  # a bad setting stops startup here, naming the variable
+    container.wire(modules=[security, *_ROUTE_MODULES])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await container.storage().close()
+
+    app = FastAPI(
+        title="Clientbook",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.container = container
+    install_problem_handlers(app)
+    install_openapi(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, clients, meetings, reports, admin):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+
+    app.add_middleware(RequestIdMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After", "Content-Disposition"],
+        )
+    return app

@@ -1,0 +1,75 @@
+"""Request ids, and the last line of defence against unexpected exceptions.
+
+Pure ASGI (no ``BaseHTTPMiddleware``): it costs one dict lookup and one header per
+request, and it sees exceptions that escaped every handler, so it can answer them with a
+problem that carries the same request id as the log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.problems import problem_response
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_HEADER_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
+_SANE = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+log = logging.getLogger("clientbook.http")
+
+
+def _incoming_id(scope: Scope) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == _HEADER_KEY:
+            if _SANE.match(value):
+                return str(value.decode("latin-1"))
+            break
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Accept a sane ``X-Request-ID`` (or make one), echo it, and turn crashes into 500s."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = _incoming_id(scope)
+        token = request_id.set(rid)
+        raw_id = rid.encode("latin-1")
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), (_HEADER_KEY, raw_id)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception(
+                "unhandled error on %s %s (request id %s)", scope["method"], scope["path"], rid
+            )
+            if started:  # the status line is gone; all we can do is drop the connection
+                raise
+            response = problem_response(
+                500,
+                code="internal_error",
+                detail="An unexpected error occurred; quote the request id to support.",
+                headers={REQUEST_ID_HEADER: rid},
+                extra={"request_id": rid},
+            )
+            await response(scope, receive, send)
+        finally:
+            request_id.reset(token)

@@ -1,0 +1,56 @@
+"""The OpenAPI document, with error responses typed as ``application/problem+json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from entrypoints.http.problems import PROBLEM_MEDIA_TYPE
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+TAGS = [
+    {"name": "auth", "description": "Accounts, login and tokens."},
+    {"name": "users", "description": "Your own account."},
+    {"name": "clients", "description": "Your clients and their contacts."},
+    {"name": "meetings", "description": "Your meetings, and their CSV export."},
+    {"name": "reports", "description": "Revenue over a period."},
+    {"name": "admin", "description": "Administrators only."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Build the schema once, on first request, and move errors to problem+json."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=TAGS,
+            )
+            _problems_everywhere(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problems_everywhere(schema: dict[str, Any]) -> None:
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for code, response in operation.get("responses", {}).items():
+                if code[0] not in "45":
+                    continue
+                content = response.setdefault("content", {})
+                content.pop("application/json", None)
+                content[PROBLEM_MEDIA_TYPE] = {"schema": _PROBLEM_REF}
+    components = schema.get("components", {}).get("schemas", {})
+    # FastAPI's default 422 models are replaced by Problem everywhere above.
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)

@@ -1,0 +1,210 @@
+"""RFC 9457 problem details: one table from error type to status, one renderer.
+
+Every error response of the API goes through :func:`problem_response`, so every 4xx and
+5xx has the same shape, ``Content-Type: application/problem+json`` and a stable ``code``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    StorageUnavailable,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE = "about:blank"  # the status says it all; ``code`` refines it
+
+log = logging.getLogger("clientbook.http")
+
+# Families first would shadow nothing here, but the lookup walks the MRO of the raised
+# error, so an exact class listed here would win over its family.
+STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    AuthenticationFailed: 401,
+    PermissionDenied: 403,
+    RateLimited: 429,
+    StorageUnavailable: 503,
+}
+
+# Codes for statuses the framework raises on its own (unknown route, wrong method …).
+_CODE_BY_STATUS: Mapping[int, str] = {
+    400: "bad_request",
+    401: "authentication_failed",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "storage_unavailable",
+}
+
+
+class FieldProblem(BaseModel):
+    """One invalid input: where it is, what is wrong, and a machine-readable type."""
+
+    loc: list[str | int] = Field(examples=[["body", "email"]])
+    msg: str = Field(examples=["Field required"])
+    type: str = Field(examples=["missing"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "The client does not exist.",
+                    "code": "client_not_found",
+                }
+            ]
+        }
+    )
+
+    type: str = PROBLEM_TYPE
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldProblem] | None = Field(None, description="Only on 422: every invalid input.")
+    request_id: str | None = Field(None, description="Only on 500: quote it to support.")
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error: the nearest class in the table wins."""
+    for cls in type(error).__mro__:
+        status = STATUS_BY_ERROR.get(cls)
+        if status is not None:
+            return status
+    return 400
+
+
+def problem_response(
+    status: int,
+    *,
+    code: str | None = None,
+    detail: str | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE,
+        "title": phrase,
+        "status": status,
+        "detail": detail or phrase,
+        "code": code or _CODE_BY_STATUS.get(status, "error"),
+    }
+    if errors is not None:
+        body["errors"] = list(errors)
+    if extra:
+        body.update(extra)
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
+    return Response(
+        orjson.dumps(body), status_code=status, headers=all_headers, media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+def _loc_of(field: str | None) -> list[str | int]:
+    if not field:
+        return []
+    return [int(part) if part.isdigit() else part for part in field.split(".")]
+
+
+async def domain_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, DomainError)  # noqa: S101 - registered for DomainError only
+    status = status_of(error)
+    headers: dict[str, str] = {}
+    errors: list[dict[str, Any]] | None = None
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, InvalidInput):
+        errors = [{"loc": _loc_of(error.field), "msg": error.message, "type": error.code}]
+    if isinstance(error, StorageUnavailable):
+        log.warning("storage unavailable on %s %s", request.method, request.url.path)
+    return problem_response(
+        status, code=error.code, detail=error.message, errors=errors, headers=headers
+    )
+
+
+def _clean(error: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep where and what; never the submitted value (it may be a password)."""
+    return {
+        "loc": list(error.get("loc", ())),
+        "msg": str(error.get("msg", "Invalid value.")),
+        "type": str(error.get("type", "value_error")),
+    }
+
+
+async def request_validation_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)  # noqa: S101
+    return problem_response(
+        422,
+        code="validation_error",
+        detail="The request is not valid; see errors.",
+        errors=[_clean(item) for item in error.errors()],
+    )
+
+
+async def http_exception_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)  # noqa: S101
+    status = error.status_code
+    detail = error.detail if isinstance(error.detail, str) else None
+    if status == 404 and detail == "Not Found":
+        detail = "No such route."
+    return problem_response(status, detail=detail, headers=error.headers)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error_handler)
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route's error statuses, each with the Problem schema."""
+    return {
+        status: {"model": Problem, "description": _DESCRIPTIONS.get(status, "Error")}
+        for status in statuses
+    }
+
+
+_DESCRIPTIONS: Mapping[int, str] = {
+    401: "Missing, invalid or expired credentials (`WWW-Authenticate: Bearer`).",
+    403: "Authenticated, but not allowed.",
+    404: "No such resource (or it belongs to someone else).",
+    409: "Conflicts with existing data.",
+    422: "Invalid input; `errors` lists every problem.",
+    429: "Too many attempts; see `Retry-After`.",
+    503: "The database cannot be reached.",
+}

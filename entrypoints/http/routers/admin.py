@@ -1,0 +1,32 @@
+"""Administration."""
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Query
+
+from application.auth import ListUsers, ListUsersQuery
+from application.views import UserView
+from container import Container
+from domain.pagination import Page, PageRequest
+from entrypoints.http.problems import problems
+from entrypoints.http.schemas.auth import UserPage
+from entrypoints.http.security import CurrentUser
+
+router = APIRouter(prefix="/admin", tags=["admin"], responses=problems(401, 403))
+
+
+@router.get(
+    "/users",
+    response_model=UserPage,
+    summary="List every account (administrators only)",
+    responses=problems(422),
+)
+@inject
+async def list_users(
+    user: CurrentUser,
+    list_users: Annotated[ListUsers, Depends(Provide[Container.list_users])],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[UserView]:
+    return await list_users.execute(ListUsersQuery(user.id, PageRequest(limit, offset)))

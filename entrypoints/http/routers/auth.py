@@ -1,0 +1,105 @@
+"""Registration, login (JSON and OAuth2 form), token refresh and logout."""
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from application.auth import (
+    AuthenticateUser,
+    AuthenticateUserCommand,
+    Logout,
+    RefreshTokens,
+    RegisterUser,
+)
+from application.views import TokenPair, UserView
+from container import Container
+from entrypoints.http.problems import problems
+from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
+from entrypoints.http.security import ClientAddress
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    summary="Create an account",
+    responses=problems(409, 422),
+)
+@inject
+async def register(
+    body: RegisterIn,
+    register: Annotated[RegisterUser, Depends(Provide[Container.register_user])],
+) -> UserView:
+    return await register.execute(body.to_command())
+
+
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    summary="Log in with email and password",
+    description="Unknown email and wrong password get the same 401.",
+    responses=problems(401, 422, 429),
+)
+@inject
+async def login(
+    body: LoginIn,
+    source: ClientAddress,
+    authenticate: Annotated[AuthenticateUser, Depends(Provide[Container.authenticate_user])],
+) -> TokenPair:
+    return await authenticate.execute(
+        AuthenticateUserCommand(email=body.email, password=body.password, source=source)
+    )
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Log in with the OAuth2 password form",
+    description="For Swagger UI's Authorize button: `username` is the email.",
+    responses=problems(401, 422, 429),
+)
+@inject
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    source: ClientAddress,
+    authenticate: Annotated[AuthenticateUser, Depends(Provide[Container.authenticate_user])],
+) -> TokenPair:
+    return await authenticate.execute(
+        AuthenticateUserCommand(email=form.username, password=form.password, source=source)
+    )
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenOut,
+    summary="Exchange a refresh token for a new pair",
+    description="The presented token is used up; presenting it again revokes its family.",
+    responses=problems(401, 422),
+)
+@inject
+async def refresh(
+    body: RefreshIn,
+    rotate: Annotated[RefreshTokens, Depends(Provide[Container.refresh_session])],
+) -> TokenPair:
+    return await rotate.execute(body.refresh_token)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Revoke a refresh token and its family",
+    description="Always 204, whether or not the token was known.",
+    responses=problems(422),
+)
+@inject
+async def logout(
+    body: RefreshIn,
+    revoke: Annotated[Logout, Depends(Provide[Container.logout])],
+) -> Response:
+    await revoke.execute(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,156 @@
+"""Clients and their contacts, always scoped to the caller."""
+
+from typing import Annotated
+from uuid import UUID
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from application.clients import (
+    AddClient,
+    AddContact,
+    AddContactCommand,
+    DeleteClient,
+    GetClient,
+    ListClients,
+    RemoveContact,
+    UpdateClient,
+)
+from application.views import ClientView, ContactView
+from container import Container
+from domain.pagination import Page, PageRequest
+from domain.queries import ClientQuery, ClientSort
+from entrypoints.http.problems import problems
+from entrypoints.http.schemas.clients import (
+    ClientIn,
+    ClientOut,
+    ClientPage,
+    ClientPatch,
+    ContactIn,
+    ContactOut,
+)
+from entrypoints.http.security import CurrentUser
+
+router = APIRouter(prefix="/clients", tags=["clients"], responses=problems(401))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClientOut,
+    summary="Add a client, with its contacts (all or nothing)",
+    responses=problems(409, 422),
+)
+@inject
+async def add_client(
+    body: ClientIn,
+    user: CurrentUser,
+    add: Annotated[AddClient, Depends(Provide[Container.add_client])],
+) -> ClientView:
+    return await add.execute(body.to_command(owner_id=user.id))
+
+
+@router.get(
+    "",
+    response_model=ClientPage,
+    summary="List my clients",
+    responses=problems(422),
+)
+@inject
+async def list_clients(
+    user: CurrentUser,
+    list_clients: Annotated[ListClients, Depends(Provide[Container.list_clients])],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Case-insensitive substring of name or company."),
+    ] = None,
+    sort: ClientSort = ClientSort.NAME,
+) -> Page[ClientView]:
+    return await list_clients.execute(
+        ClientQuery(owner_id=user.id, page=PageRequest(limit, offset), search=q, sort=sort)
+    )
+
+
+@router.get(
+    "/{client_id}",
+    response_model=ClientOut,
+    summary="One client with its contacts",
+    responses=problems(404, 422),
+)
+@inject
+async def get_client(
+    client_id: UUID,
+    user: CurrentUser,
+    get: Annotated[GetClient, Depends(Provide[Container.get_client])],
+) -> ClientView:
+    return await get.execute(user.id, client_id)
+
+
+@router.patch(
+    "/{client_id}",
+    response_model=ClientOut,
+    summary="Change a client's name, company or notes",
+    responses=problems(404, 409, 422),
+)
+@inject
+async def update_client(
+    client_id: UUID,
+    body: ClientPatch,
+    user: CurrentUser,
+    update: Annotated[UpdateClient, Depends(Provide[Container.update_client])],
+) -> ClientView:
+    return await update.execute(body.to_command(user.id, client_id))
+
+
+@router.delete(
+    "/{client_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a client and its contacts (its meetings stay, without a client)",
+    responses=problems(404, 422),
+)
+@inject
+async def delete_client(
+    client_id: UUID,
+    user: CurrentUser,
+    delete: Annotated[DeleteClient, Depends(Provide[Container.delete_client])],
+) -> Response:
+    await delete.execute(user.id, client_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{client_id}/contacts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContactOut,
+    summary="Add a contact to a client",
+    responses=problems(404, 422),
+)
+@inject
+async def add_contact(
+    client_id: UUID,
+    body: ContactIn,
+    user: CurrentUser,
+    add: Annotated[AddContact, Depends(Provide[Container.add_contact])],
+) -> ContactView:
+    return await add.execute(AddContactCommand(user.id, client_id, body.to_draft()))
+
+
+@router.delete(
+    "/{client_id}/contacts/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Remove a contact",
+    responses=problems(404, 422),
+)
+@inject
+async def remove_contact(
+    client_id: UUID,
+    contact_id: UUID,
+    user: CurrentUser,
+    remove: Annotated[RemoveContact, Depends(Provide[Container.remove_contact])],
+) -> Response:
+    await remove.execute(user.id, client_id, contact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

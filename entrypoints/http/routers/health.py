@@ -1,0 +1,44 @@
+"""Liveness and readiness, at the root for load balancers and orchestrators."""
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from application.health import CheckReadiness
+from container import Container
+from entrypoints.http.problems import problems
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class Liveness(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(Liveness):
+    database: str = Field(examples=["ok"])
+
+
+_ALIVE = Liveness(status="ok")
+_READY = Readiness(status="ok", database="ok")
+
+
+@router.get("", response_model=Liveness, summary="The process answers (touches nothing)")
+async def live() -> Liveness:
+    return _ALIVE
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    summary="The database answers too",
+    responses=problems(503),
+)
+@inject
+async def ready(
+    check: Annotated[CheckReadiness, Depends(Provide[Container.check_readiness])],
+) -> Readiness:
+    await check.execute()
+    return _READY

@@ -1,0 +1,168 @@
+"""Meetings, and their CSV export, always scoped to the caller."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+from uuid import UUID
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+
+from application.meetings import (
+    DeleteMeeting,
+    ExportMeetings,
+    GetMeeting,
+    ListMeetings,
+    ScheduleMeeting,
+    UpdateMeeting,
+)
+from application.views import MeetingView
+from container import Container
+from domain.pagination import Page, PageRequest
+from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
+from entrypoints.http.problems import problems
+from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
+from entrypoints.http.security import CurrentUser
+
+router = APIRouter(prefix="/meetings", tags=["meetings"], responses=problems(401))
+
+
+async def meeting_filter(
+    user: CurrentUser,
+    client_id: Annotated[UUID | None, Query(description="Only this client's meetings.")] = None,
+    starts_from: Annotated[
+        AwareDatetime | None,
+        Query(alias="from", description="Meetings starting at or after (with an offset)."),
+    ] = None,
+    starts_before: Annotated[
+        AwareDatetime | None,
+        Query(alias="to", description="Meetings starting before (with an offset)."),
+    ] = None,
+) -> MeetingFilter:
+    return MeetingFilter(
+        owner_id=user.id,
+        client_id=client_id,
+        starts_from=starts_from,
+        starts_before=starts_before,
+    )
+
+
+Filter = Annotated[MeetingFilter, Depends(meeting_filter)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MeetingOut,
+    summary="Schedule (or record) a meeting",
+    responses=problems(404, 422),
+)
+@inject
+async def schedule_meeting(
+    body: MeetingIn,
+    user: CurrentUser,
+    schedule: Annotated[ScheduleMeeting, Depends(Provide[Container.schedule_meeting])],
+) -> MeetingView:
+    return await schedule.execute(body.to_command(owner_id=user.id))
+
+
+@router.get("", response_model=MeetingPage, summary="List my meetings", responses=problems(422))
+@inject
+async def list_meetings(
+    meetings: Filter,
+    list_meetings: Annotated[ListMeetings, Depends(Provide[Container.list_meetings])],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: MeetingSort = MeetingSort.STARTS_AT_DESC,
+) -> Page[MeetingView]:
+    return await list_meetings.execute(MeetingQuery(meetings, PageRequest(limit, offset), sort))
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    summary="Download my meetings as CSV",
+    description="Same filters as the listing, no paging; oldest first; streamed.",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
+        **problems(422),
+    },
+)
+@inject
+async def export_meetings(
+    meetings: Filter,
+    export: Annotated[ExportMeetings, Depends(Provide[Container.export_meetings])],
+) -> StreamingResponse:
+    lines = export.execute(meetings)
+    # Read the header and the first row now: a storage failure is still a clean problem
+    # response here, where once streaming has begun it could only cut the connection.
+    head = [line async for line in _take(lines, 2)]
+    return StreamingResponse(
+        _chain(head, lines),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="meetings.csv"'},
+    )
+
+
+async def _take(lines: AsyncIterator[str], count: int) -> AsyncIterator[str]:
+    for _ in range(count):
+        try:
+            yield await anext(lines)
+        except StopAsyncIteration:
+            return
+
+
+async def _chain(head: list[str], rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    for line in head:
+        yield line
+    async for line in rest:
+        yield line
+
+
+@router.get(
+    "/{meeting_id}",
+    response_model=MeetingOut,
+    summary="One meeting",
+    responses=problems(404, 422),
+)
+@inject
+async def get_meeting(
+    meeting_id: UUID,
+    user: CurrentUser,
+    get: Annotated[GetMeeting, Depends(Provide[Container.get_meeting])],
+) -> MeetingView:
+    return await get.execute(user.id, meeting_id)
+
+
+@router.patch(
+    "/{meeting_id}",
+    response_model=MeetingOut,
+    summary="Change a meeting",
+    responses=problems(404, 422),
+)
+@inject
+async def update_meeting(
+    meeting_id: UUID,
+    body: MeetingPatch,
+    user: CurrentUser,
+    update: Annotated[UpdateMeeting, Depends(Provide[Container.update_meeting])],
+) -> MeetingView:
+    return await update.execute(body.to_command(user.id, meeting_id))
+
+
+@router.delete(
+    "/{meeting_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a meeting",
+    responses=problems(404, 422),
+)
+@inject
+async def delete_meeting(
+    meeting_id: UUID,
+    user: CurrentUser,
+    delete: Annotated[DeleteMeeting, Depends(Provide[Container.delete_meeting])],
+) -> Response:
+    await delete.execute(user.id, meeting_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,37 @@
+"""The revenue report."""
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from application.meetings import BuildRevenueReport, RevenueReportQuery
+from container import Container
+from domain.queries import Period
+from domain.reports import ReportGrouping
+from entrypoints.http.problems import problems
+from entrypoints.http.schemas.meetings import ReportOut
+from entrypoints.http.security import CurrentUser
+
+router = APIRouter(prefix="/reports", tags=["reports"], responses=problems(401))
+
+
+@router.get(
+    "/revenue",
+    response_model=ReportOut,
+    summary="Revenue, minutes and meetings over [from, to), optionally grouped",
+    responses=problems(422),
+)
+@inject
+async def revenue_report(
+    user: CurrentUser,
+    build: Annotated[BuildRevenueReport, Depends(Provide[Container.revenue_report])],
+    starts_from: Annotated[AwareDatetime, Query(alias="from", description="Inclusive.")],
+    starts_before: Annotated[AwareDatetime, Query(alias="to", description="Exclusive.")],
+    group_by: ReportGrouping | None = None,
+) -> ReportOut:
+    report = await build.execute(
+        RevenueReportQuery(user.id, Period(starts_from, starts_before), group_by)
+    )
+    return ReportOut.of(report)

@@ -1,0 +1,36 @@
+"""The caller's own account."""
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends
+
+from application.auth import UpdateProfile
+from application.views import UserView
+from container import Container
+from entrypoints.http.problems import problems
+from entrypoints.http.schemas.auth import ProfilePatch, UserOut
+from entrypoints.http.security import CurrentUser
+
+router = APIRouter(prefix="/users", tags=["users"], responses=problems(401))
+
+
+@router.get("/me", response_model=UserOut, summary="Who am I")
+async def me(user: CurrentUser) -> UserView:
+    return user
+
+
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    summary="Update my name or password",
+    description="A password change needs `current_password` and signs out every refresh session.",
+    responses=problems(403, 422),
+)
+@inject
+async def update_me(
+    body: ProfilePatch,
+    user: CurrentUser,
+    update: Annotated[UpdateProfile, Depends(Provide[Container.update_profile])],
+) -> UserView:
+    return await update.execute(body.to_command(user.id))

@@ -1,0 +1,52 @@
+"""Building blocks shared by every resource's schemas."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+T = TypeVar("T")
+
+
+class Input(BaseModel):
+    """A request body: unknown fields are refused, so nobody sets ``owner_id`` or ``id``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    """A response body, read straight from the use case's view (attributes, not dicts)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _two_places(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(_two_places, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d+\.\d{2}$", "examples": ["1250.00"]},
+        mode="serialization",
+    ),
+]
+"""An amount rendered as a decimal string with exactly two fraction digits."""
+
+MoneyInput = Annotated[
+    Decimal,
+    Field(
+        description="A number or a decimal string; at most 2 fraction digits, 0 to 1,000,000,000.",
+        examples=["1250.00", 1250],
+    ),
+]
+
+
+class PageOut(Output, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many items match, across every page.")
+    limit: int
+    offset: int

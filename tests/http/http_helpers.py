@@ -1,0 +1,43 @@
+"""Helpers for HTTP tests (a unique module name: ``tests/http`` is not a package)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+PASSWORD = "correct horse battery"
+SECRET = "a-test-signing-secret-long-enough-for-every-hmac-algorithm-0123456789"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def assert_problem(
+    response: httpx.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with ``status`` (and ``code``); returns the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert {"type", "title", "status", "detail", "code"} <= body.keys()
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code, body
+    if status == 401:
+        assert response.headers["www-authenticate"] == "Bearer"
+    if status == 422:
+        assert isinstance(body["errors"], list)
+        for error in body["errors"]:
+            assert set(error) == {"loc", "msg", "type"}
+    return body
