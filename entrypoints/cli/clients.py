@@ -1,0 +1,102 @@
+"""``clientbook clients``: list and add clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from application.clients import AddClientCommand, ContactDraft
+from application.views import ClientView
+from container import Container
+from domain.pagination import Page, PageRequest
+from domain.queries import ClientQuery
+from entrypoints.cli.options import UserOption
+from entrypoints.cli.parsing import SpecError, parse_contact
+from entrypoints.cli.render import contact, count
+from entrypoints.cli.runtime import find_user, runtime
+
+
+def build() -> typer.Typer:
+    app = typer.Typer(help="List and add clients.", no_args_is_help=True)
+
+    @app.command("list")
+    def list_(
+        ctx: typer.Context,
+        user: UserOption,
+        q: Annotated[
+            str | None,
+            typer.Option("--q", "-q", help="Case-insensitive part of the name or company."),
+        ] = None,
+        limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 50,
+        offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+    ) -> None:
+        """List a user's clients by name, with their contacts."""
+        rt = runtime(ctx)
+
+        async def work(container: Container) -> Page[ClientView]:
+            owner = await find_user(container, user)
+            query = ClientQuery(owner.id, PageRequest(limit, offset), search=q or None)
+            return await container.list_clients().execute(query)
+
+        page = rt.run(work)
+        shown = f"{offset + 1:,}-{offset + len(page.items):,} of " if page.items else ""
+        table = Table(title=f"{shown}{count(page.total, 'client')}", title_justify="left")
+        for column in ("Name", "Company", "Contacts", "Notes"):
+            table.add_column(column)
+        for client in page.items:
+            table.add_row(
+                client.name,
+                client.company or "",
+                "\n".join(contact(c) for c in client.contacts),
+                client.notes or "",
+            )
+        rt.out.print(table)
+        if offset + len(page.items) < page.total:
+            rt.out.print(f"[dim]More with --offset {offset + len(page.items)}.[/]")
+
+    @app.command("add")
+    def add(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="The client's name, unique in the book.")],
+        user: UserOption,
+        company: Annotated[str | None, typer.Option(help="The client's company.")] = None,
+        notes: Annotated[str | None, typer.Option(help="Free-text notes.")] = None,
+        contacts: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--contact",
+                metavar="KIND:VALUE",
+                help="A contact, repeatable: email:ann@acme.example, phone[work]:+44 20 7946 0000.",
+            ),
+        ] = None,
+    ) -> None:
+        """Add a client with its contacts (all of it, or nothing)."""
+        rt = runtime(ctx)
+        drafts = _contacts(contacts or [])
+
+        async def work(container: Container) -> ClientView:
+            owner = await find_user(container, user)
+            command = AddClientCommand(
+                owner_id=owner.id, name=name, company=company, notes=notes, contacts=drafts
+            )
+            return await container.add_client().execute(command)
+
+        client = rt.run(work)
+        rt.out.print(
+            f"[green]Added client[/] {client.name} "
+            f"with {count(len(client.contacts), 'contact')} [dim](id {client.id})[/]"
+        )
+
+    return app
+
+
+def _contacts(specs: list[str]) -> list[ContactDraft]:
+    drafts = []
+    for spec in specs:
+        try:
+            drafts.append(parse_contact(spec))
+        except SpecError as error:
+            raise typer.BadParameter(str(error), param_hint="--contact") from None
+    return drafts

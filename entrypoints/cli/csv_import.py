@@ -1,0 +1,125 @@
+"""Reading a clients CSV as a stream of drafts for the ``ImportClients`` use case.
+
+Format: UTF-8 (a byte-order mark is tolerated), a header row naming the columns —
+``name`` (required), ``company``, ``notes``, ``contacts`` — in any order and any case.
+Rows are read one at a time; nothing holds the whole file. Rows the reader itself cannot
+turn into a draft (too many cells, a malformed contacts cell) are collected in
+``problems`` with their line numbers; the use case reports the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, Self
+
+from application.clients import ClientDraft, RejectedRow
+from entrypoints.cli.parsing import SpecError, parse_contacts_cell
+from entrypoints.cli.runtime import CliError
+
+COLUMNS = ("name", "company", "notes", "contacts")
+
+
+class ClientCsv:
+    """One pass over a clients CSV. Use as a context manager; iterate ``drafts()`` once."""
+
+    def __init__(self, path: Path, on_progress: Callable[[int, int], None] | None = None) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self.rows = 0  # data rows seen, blank lines excluded
+        self.problems: list[RejectedRow] = []
+        self.on_progress = on_progress
+        self._raw: BinaryIO = path.open("rb")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._raw.close()
+
+    def drafts(self) -> Iterator[ClientDraft]:
+        text = io.TextIOWrapper(self._raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, strict=True)
+        last_line = 0
+        position = 0
+        columns: dict[str, int] | None = None
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError:
+                raise CliError(
+                    f"line {last_line + 1}: the file is not valid UTF-8; nothing was imported"
+                ) from None
+            except csv.Error as error:
+                raise CliError(
+                    f"line {last_line + 1}: unreadable CSV ({error}); nothing was imported"
+                ) from None
+            line, last_line = last_line + 1, reader.line_num
+            if columns is None:
+                columns = _header(cells, line)
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines are not rows
+            self.rows += 1
+            if self.on_progress is not None and self._raw.tell() != position:
+                position = self._raw.tell()
+                self.on_progress(position, self.rows)
+            draft = self._draft(cells, columns, line)
+            if draft is not None:
+                yield draft
+        if columns is None:
+            raise CliError(
+                "the file is empty: the first line must be a header such as name,company"
+            )
+        if self.on_progress is not None:
+            self.on_progress(self.size, self.rows)
+
+    def _draft(self, cells: list[str], columns: dict[str, int], line: int) -> ClientDraft | None:
+        width = len(columns)
+        if len(cells) > width:
+            self.problems.append(
+                RejectedRow(line, f"{len(cells)} cells, but the header names only {width} columns")
+            )
+            return None
+
+        def cell(column: str) -> str | None:
+            index = columns.get(column)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        try:
+            contacts = parse_contacts_cell(cell("contacts") or "")
+        except SpecError as error:
+            self.problems.append(RejectedRow(line, f"contacts: {error}"))
+            return None
+        return ClientDraft(
+            line=line,
+            name=cell("name") or "",
+            company=cell("company"),
+            notes=cell("notes"),
+            contacts=contacts,
+        )
+
+
+def _header(cells: list[str], line: int) -> dict[str, int]:
+    names = [cell.strip().lower() for cell in cells]
+    expected = ", ".join(COLUMNS)
+    unknown = [name for name in names if name not in COLUMNS]
+    if unknown:
+        raise CliError(
+            f"line {line}: unknown column {unknown[0]!r} in the header; the columns are {expected}"
+        )
+    if len(set(names)) != len(names):
+        raise CliError(f"line {line}: a column is named twice in the header")
+    if "name" not in names:
+        raise CliError(f"line {line}: the header must name a 'name' column (columns: {expected})")
+    return {name: index for index, name in enumerate(names)}

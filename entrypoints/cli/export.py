@@ -1,0 +1,80 @@
+"""``clientbook export meetings``: the HTTP export's CSV, to a file or standard output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+
+from container import Container
+from domain.queries import MeetingFilter
+from entrypoints.cli.options import FromOption, ToOption, UserOption
+from entrypoints.cli.render import count
+from entrypoints.cli.runtime import find_user, runtime
+
+
+def build() -> typer.Typer:
+    app = typer.Typer(help="Export a user's data as CSV.", no_args_is_help=True)
+
+    @app.command("meetings")
+    def meetings(
+        ctx: typer.Context,
+        user: UserOption,
+        starts_from: FromOption = None,
+        starts_before: ToOption = None,
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                "-o",
+                metavar="FILE.csv",
+                dir_okay=False,
+                writable=True,
+                help="Write here instead of standard output.",
+            ),
+        ] = None,
+    ) -> None:
+        """Meetings, oldest first, as CSV (UTF-8, RFC 4180), streamed row by row."""
+        rt = runtime(ctx)
+
+        async def work(container: Container) -> int:
+            owner = await find_user(container, user)
+            meeting_filter = MeetingFilter(
+                owner.id, starts_from=starts_from, starts_before=starts_before
+            )
+            with _sink(out) as sink:
+                lines = 0
+                async for line in container.export_meetings().execute(meeting_filter):
+                    sink.write(line.encode("utf-8"))
+                    lines += 1
+            return lines - 1  # the header
+
+        exported = rt.run(work)
+        if out is not None:
+            rt.err.print(f"[green]Exported[/] {count(exported, 'meeting')} to {out}")
+
+    return app
+
+
+@contextlib.contextmanager
+def _sink(out: Path | None) -> Iterator[BinaryIO]:
+    """Standard output, or ``out`` written beside itself and moved in place on success."""
+    if out is None:
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    partial = out.with_name(f".{out.name}.partial")
+    handle = partial.open("wb")
+    try:
+        yield handle
+        handle.close()
+        os.replace(partial, out)
+    finally:
+        handle.close()
+        partial.unlink(missing_ok=True)

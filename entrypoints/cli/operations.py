@@ -1,0 +1,142 @@
+"""Running the installation: ``serve``, ``db upgrade``/``db current`` and ``demo``."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Annotated, Any
+
+import typer
+
+from application.demo import DemoBookReport, FillDemoBookCommand
+from container import ENV_PREFIX, Container
+from entrypoints.cli.options import UserOption
+from entrypoints.cli.render import count
+from entrypoints.cli.runtime import EXIT_USAGE, CliError, Runtime, find_user, runtime
+
+
+async def _settle(result: Any) -> Any:
+    """The migrator's methods may be plain or coroutines; either way, get the value."""
+    return await result if inspect.isawaitable(result) else result
+
+
+def _is_memory(rt: Runtime) -> bool:
+    return bool(rt.container.settings().persistence == "memory")
+
+
+async def _upgrade(container: Container) -> Any:
+    return await _settle(container.migrator().upgrade())
+
+
+async def _current(container: Container) -> Any:
+    return await _settle(container.migrator().current())
+
+
+def build_db() -> typer.Typer:
+    app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+
+    @app.command("upgrade")
+    def upgrade(ctx: typer.Context) -> None:
+        """Apply every pending migration."""
+        rt = runtime(ctx)
+        rt.settings_check()
+        if _is_memory(rt):
+            rt.out.print("In-memory storage has no schema; nothing to migrate.")
+            return
+        rt.run(_upgrade)
+        revision = rt.run(_current)
+        rt.out.print(f"[green]Database is up to date[/] (revision {revision or 'none'}).")
+
+    @app.command("current")
+    def current(ctx: typer.Context) -> None:
+        """Show the database's schema revision."""
+        rt = runtime(ctx)
+        rt.settings_check()
+        if _is_memory(rt):
+            rt.out.print("In-memory storage has no schema revision.")
+            return
+        revision = rt.run(_current)
+        rt.out.print(f"{revision}" if revision else "No migration applied yet (empty database).")
+
+    return app
+
+
+def register_serve(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        ctx: typer.Context,
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+        workers: Annotated[int, typer.Option(min=1, max=128, help="Worker processes.")] = 1,
+        reload: Annotated[
+            bool, typer.Option("--reload", help="Restart on code changes (development).")
+        ] = False,
+    ) -> None:
+        """Apply pending migrations, then serve the HTTP API with uvicorn."""
+        rt = runtime(ctx)
+        rt.settings_check()
+        if workers > 1 and reload:
+            raise typer.BadParameter(
+                "--reload runs one worker; drop --workers", param_hint="--workers"
+            )
+        if workers > 1 or reload:
+            rt.guard(lambda: _share_settings(rt, workers))
+        if not _is_memory(rt):
+            rt.run(_upgrade)
+        # Imported here: the other commands need no web stack.
+        from entrypoints.http.server import serve as run_server
+
+        rt.err.print(f"Serving Clientbook on http://{host}:{port} (docs at /docs)")
+        run_server(host=host, port=port, workers=workers, reload=reload)
+
+
+def _share_settings(rt: Runtime, workers: int) -> None:
+    """Worker processes build their own container from the environment: make them agree.
+
+    The secret key is resolved (or generated once) here, before any worker starts, and
+    handed down in the environment, so every worker signs and checks tokens alike.
+    """
+    if workers > 1 and _is_memory(rt):
+        raise CliError(
+            f"{ENV_PREFIX}PERSISTENCE=memory keeps data inside one process; "
+            "use --workers 1 or a database",
+            exit_code=EXIT_USAGE,
+        )
+    try:
+        secret = rt.container.secret_key()
+    except OSError as error:
+        raise CliError(
+            f"--workers {workers} needs one secret key shared by every worker: set "
+            f"{ENV_PREFIX}SECRET_KEY, or {ENV_PREFIX}SECRET_KEY_FILE to a writable path "
+            f"({error.strerror or error})",
+            exit_code=EXIT_USAGE,
+        ) from None
+    os.environ[f"{ENV_PREFIX}SECRET_KEY"] = secret
+
+
+def register_demo(app: typer.Typer) -> None:
+    @app.command("demo")
+    def demo(
+        ctx: typer.Context,
+        user: UserOption,
+        clients: Annotated[int, typer.Option(min=1, max=1000, help="How many clients.")] = 36,
+        seed: Annotated[int, typer.Option(help="Same seed, same book.")] = 42,
+    ) -> None:
+        """Fill a user's book with realistic clients, contacts and a year of meetings."""
+        rt = runtime(ctx)
+
+        async def work(container: Container) -> DemoBookReport:
+            owner = await find_user(container, user)
+            command = FillDemoBookCommand(owner_id=owner.id, seed=seed, clients=clients)
+            return await container.fill_demo_book().execute(command)
+
+        report = rt.run(work)
+        skipped = (
+            f" ({count(report.clients_skipped, 'client')} already there, skipped)"
+            if report.clients_skipped
+            else ""
+        )
+        rt.out.print(
+            f"[green]Demo book filled:[/] {count(report.clients_added, 'client')} and "
+            f"{count(report.meetings_added, 'meeting')} added{skipped}."
+        )

@@ -1,0 +1,84 @@
+"""``clientbook report revenue``: the revenue report as a table with a totals row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from application.meetings import RevenueReportQuery
+from application.views import RevenueReportView
+from container import Container
+from domain.queries import Period
+from domain.reports import ReportGrouping, RevenueTotals
+from entrypoints.cli.options import UserOption, bound_option
+from entrypoints.cli.render import day, money
+from entrypoints.cli.runtime import find_user, runtime
+
+
+def build() -> typer.Typer:
+    app = typer.Typer(help="Reports on a user's book.", no_args_is_help=True)
+
+    @app.command("revenue")
+    def revenue(
+        ctx: typer.Context,
+        user: UserOption,
+        start: Annotated[
+            datetime,
+            typer.Option(
+                "--from",
+                metavar="DATE",
+                parser=bound_option,
+                help="Start, inclusive: YYYY-MM-DD (00:00 UTC) or a date and time with an offset.",
+            ),
+        ],
+        end: Annotated[
+            datetime,
+            typer.Option(
+                "--to",
+                metavar="DATE",
+                parser=bound_option,
+                help="End, exclusive: YYYY-MM-DD (00:00 UTC) or a date and time with an offset.",
+            ),
+        ],
+        by: Annotated[
+            ReportGrouping | None,
+            typer.Option("--by", help="Group by client or by UTC calendar month."),
+        ] = None,
+    ) -> None:
+        """Revenue, minutes and meetings for [--from, --to), in total or grouped."""
+        rt = runtime(ctx)
+
+        async def work(container: Container) -> RevenueReportView:
+            owner = await find_user(container, user)
+            query = RevenueReportQuery(owner.id, Period(start, end), by)
+            return await container.revenue_report().execute(query)
+
+        rt.out.print(_table(rt.run(work)))
+
+    return app
+
+
+def _table(report: RevenueReportView) -> Table:
+    period = report.period
+    table = Table(
+        title=f"Revenue from {day(period.start)} to {day(period.end)} (end excluded)",
+        title_justify="left",
+        show_footer=True,
+    )
+    first = {ReportGrouping.CLIENT: "Client", ReportGrouping.MONTH: "Month", None: ""}
+    total = report.total
+    table.add_column(first[report.grouping], footer="Total")
+    table.add_column("Meetings", justify="right", footer=f"{total.meetings:,}")
+    table.add_column("Hours", justify="right", footer=_hours(total))
+    table.add_column("Revenue", justify="right", footer=money(total.revenue))
+    for group in report.groups:
+        totals = group.totals
+        table.add_row(group.label, f"{totals.meetings:,}", _hours(totals), money(totals.revenue))
+    return table
+
+
+def _hours(totals: RevenueTotals) -> str:
+    return f"{totals.minutes / 60:,.1f}"
