@@ -25,6 +25,9 @@ class InMemoryRateLimiter(RateLimiter):
         max_keys: int = 100_000,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        if limit < 1 or window_seconds <= 0:
+            # A zero limit would fail on the first login (an empty log has no oldest hit).
+            raise ValueError("a rate limit needs at least 1 hit per a positive window")
         self._limit = limit
         self._window = window_seconds
         self._max_keys = max_keys

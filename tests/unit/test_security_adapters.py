@@ -1,0 +1,317 @@
+"""The security adapters: bcrypt hashing, PyJWT access tokens, refresh tokens, rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import bcrypt
+import jwt
+import pytest
+
+from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
+from adapters.security.bcrypt_hasher import BcryptPasswordHasher
+from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshTokenGenerator
+from adapters.system import SystemClock, Uuid7Generator
+from domain.errors import TokenInvalid
+from domain.values import PlainPassword
+
+# -- bcrypt ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def hasher() -> AsyncIterator[BcryptPasswordHasher]:
+    made = BcryptPasswordHasher(rounds=4, workers=2)
+    yield made
+    made.close()
+
+
+@pytest.mark.parametrize("password", ["correct horse", "é" * 36, "x" * 8])
+async def test_bcrypt_hashes_and_verifies(hasher: BcryptPasswordHasher, password: str) -> None:
+    digest = await hasher.hash(PlainPassword(password))
+    assert digest.startswith("$2b$04$")
+    assert password not in digest
+    assert await hasher.verify(password, digest) is True
+    assert await hasher.verify(password + "!", digest) is False
+    assert await hasher.hash(PlainPassword(password)) != digest  # salted
+
+
+async def test_bcrypt_refuses_over_72_bytes_without_crashing(
+    hasher: BcryptPasswordHasher,
+) -> None:
+    password = "y" * 72
+    digest = await hasher.hash(PlainPassword(password))
+    # bcrypt itself would compare only the first 72 bytes (or raise); we say "no".
+    assert await hasher.verify(password + "z", digest) is False
+    assert await hasher.verify("é" * 37, digest) is False
+
+
+@pytest.mark.parametrize("stored", ["", "not-a-hash", "$2b$04$short", "$2b$04$" + "é" * 53])
+async def test_bcrypt_never_matches_a_malformed_hash(
+    hasher: BcryptPasswordHasher, stored: str
+) -> None:
+    assert await hasher.verify("correct horse", stored) is False
+
+
+async def test_bcrypt_dummy_verification_works_for_any_input(
+    hasher: BcryptPasswordHasher,
+) -> None:
+    await hasher.verify_dummy("whatever")
+    await hasher.verify_dummy("é" * 100)  # longer than bcrypt's limit: truncated, no crash
+    await hasher.verify_dummy("")
+
+
+async def test_bcrypt_works_in_a_worker_thread_not_on_the_event_loop(
+    hasher: BcryptPasswordHasher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop_thread = threading.get_ident()
+    threads: set[int] = set()
+
+    def recorded(fn: Callable[..., object]) -> Callable[..., object]:
+        def wrapper(*args: object) -> object:
+            threads.add(threading.get_ident())
+            return fn(*args)
+
+        return wrapper
+
+    monkeypatch.setattr(bcrypt, "hashpw", recorded(bcrypt.hashpw))
+    monkeypatch.setattr(bcrypt, "checkpw", recorded(bcrypt.checkpw))
+
+    digest = await hasher.hash(PlainPassword("correct horse"))
+    assert await hasher.verify("correct horse", digest)
+    await hasher.verify_dummy("nobody")
+
+    assert threads
+    assert loop_thread not in threads
+
+
+async def test_the_event_loop_keeps_running_while_bcrypt_works() -> None:
+    slow = BcryptPasswordHasher(rounds=10, workers=1)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.001)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        await slow.hash(PlainPassword("correct horse"))
+    finally:
+        task.cancel()
+        slow.close()
+    assert ticks > 3
+
+
+# -- PyJWT access tokens --------------------------------------------------------------------
+
+SECRET = "test-secret-" + "x" * 64
+USER = UUID("0192f0e4-0000-7000-8000-000000000001")
+
+
+def issuer(secret: str = SECRET, minutes: int = 15) -> PyJwtAccessTokenIssuer:
+    return PyJwtAccessTokenIssuer(secret, timedelta(minutes=minutes))
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def test_an_access_token_round_trips() -> None:
+    issued_at = now()
+    issued = issuer().issue(USER, now=issued_at)
+
+    claims = issuer().verify(issued.token)
+
+    assert issued.expires_in == 900
+    assert claims.user_id == USER
+    assert claims.expires_at == issued_at + timedelta(minutes=15)
+    assert claims.token_id
+    raw = jwt.decode(issued.token, SECRET, algorithms=["HS256"])
+    assert raw["type"] == "access"
+    assert raw["sub"] == str(USER)
+    assert set(raw) == {"sub", "type", "iat", "exp", "jti"}
+    assert jwt.get_unverified_header(issued.token)["alg"] == "HS256"
+
+
+def test_every_token_has_its_own_id() -> None:
+    at = now()
+    first, second = issuer().issue(USER, now=at), issuer().issue(USER, now=at)
+    assert issuer().verify(first.token).token_id != issuer().verify(second.token).token_id
+
+
+def test_an_expired_access_token_is_refused() -> None:
+    stale = issuer().issue(USER, now=now() - timedelta(minutes=16))
+    with pytest.raises(TokenInvalid):
+        issuer().verify(stale.token)
+
+
+def test_a_token_signed_with_another_secret_is_refused() -> None:
+    forged = issuer("another-secret-" + "y" * 32).issue(USER, now=now())
+    with pytest.raises(TokenInvalid):
+        issuer().verify(forged.token)
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def _claims(**overrides: object) -> dict[str, object]:
+    at = int(now().timestamp())
+    claims: dict[str, object] = {
+        "sub": str(USER),
+        "type": "access",
+        "iat": at,
+        "exp": at + 600,
+        "jti": "abc",
+    }
+    claims.update(overrides)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def test_an_alg_none_token_is_refused() -> None:
+    unsigned = _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(_claims()) + "."
+    with pytest.raises(TokenInvalid):
+        issuer().verify(unsigned)
+
+
+def test_a_token_signed_with_another_algorithm_is_refused() -> None:
+    other = jwt.encode(_claims(), SECRET, algorithm="HS512")
+    with pytest.raises(TokenInvalid):
+        issuer().verify(other)
+
+
+@pytest.mark.parametrize("kind", ["refresh", "ACCESS", "", 1])
+def test_a_token_of_another_type_is_refused(kind: object) -> None:
+    token = jwt.encode(_claims(type=kind), SECRET, algorithm="HS256")
+    with pytest.raises(TokenInvalid):
+        issuer().verify(token)
+
+
+@pytest.mark.parametrize("missing", ["sub", "type", "iat", "exp", "jti"])
+def test_a_token_missing_a_claim_is_refused(missing: str) -> None:
+    claims = _claims()
+    del claims[missing]
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    with pytest.raises(TokenInvalid):
+        issuer().verify(token)
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "Bearer x.y.z"])
+def test_garbage_is_refused(token: str) -> None:
+    with pytest.raises(TokenInvalid):
+        issuer().verify(token)
+
+
+def test_a_subject_that_is_no_user_id_is_refused() -> None:
+    token = jwt.encode(_claims(sub="admin"), SECRET, algorithm="HS256")
+    with pytest.raises(TokenInvalid):
+        issuer().verify(token)
+
+
+def test_the_control_token_passes() -> None:
+    """The hand-built claims above are valid when nothing is wrong with them."""
+    token = jwt.encode(_claims(), SECRET, algorithm="HS256")
+    assert issuer().verify(token).user_id == USER
+
+
+def test_refresh_tokens_are_long_unique_and_url_safe() -> None:
+    generator = SecretsRefreshTokenGenerator()
+    tokens = {generator.new() for _ in range(200)}
+    assert len(tokens) == 200
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert all(len(t) >= 43 and set(t) <= alphabet for t in tokens)
+    with pytest.raises(TokenInvalid):
+        issuer().verify(next(iter(tokens)))  # a refresh token is never an access token
+
+
+def test_system_clock_and_uuid7_ids() -> None:
+    moment = SystemClock().now()
+    assert moment.tzinfo is UTC
+    ids = [Uuid7Generator().new() for _ in range(50)]
+    assert all(isinstance(i, UUID) and i.version == 7 for i in ids)
+    assert len(set(ids)) == 50
+
+
+# -- in-memory rate limiter -----------------------------------------------------------------
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+async def test_the_limit_holds_within_the_window_and_says_how_long_to_wait() -> None:
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(3, 60, monotonic=clock)
+    assert [await limiter.hit("k") for _ in range(3)] == [None, None, None]
+    clock.t += 10.2
+    assert await limiter.hit("k") == 50  # ceil(60 - 10.2)
+    assert await limiter.hit("other") is None
+
+
+async def test_the_window_slides() -> None:
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(2, 60, monotonic=clock)
+    await limiter.hit("k")  # t = 0
+    clock.t += 30
+    await limiter.hit("k")  # t = 30
+    clock.t += 29
+    assert await limiter.hit("k") == 1  # the first hit leaves at t = 60
+    clock.t += 1
+    assert await limiter.hit("k") is None  # t = 60: the first hit has left
+    assert await limiter.hit("k") == 30  # the t = 30 hit leaves at t = 90
+
+
+async def test_refused_hits_do_not_extend_the_wait() -> None:
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(1, 10, monotonic=clock)
+    await limiter.hit("k")
+    for _ in range(5):
+        clock.t += 1
+        await limiter.hit("k")
+    clock.t += 5  # t = 10
+    assert await limiter.hit("k") is None
+
+
+async def test_the_wait_is_at_least_one_second() -> None:
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(1, 1, monotonic=clock)
+    await limiter.hit("k")
+    clock.t += 0.999
+    assert await limiter.hit("k") == 1
+
+
+async def test_idle_keys_are_swept_but_active_ones_are_kept() -> None:
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(1, 60, max_keys=3, monotonic=clock)
+    await limiter.hit("idle-1")
+    await limiter.hit("idle-2")
+    clock.t += 50
+    await limiter.hit("active")
+    clock.t += 15  # the idle keys' window has passed; the active one's has not
+    await limiter.hit("newcomer")  # the table is full: sweep
+
+    assert set(limiter._hits) == {"active", "newcomer"}  # memory stays bounded
+    assert await limiter.hit("active") == 45  # the sweep kept its state
+
+
+async def test_a_limit_below_one_is_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        InMemoryRateLimiter(0, 60)
+    with pytest.raises(ValueError, match="positive window"):
+        InMemoryRateLimiter(5, 0)
+
+
+async def test_the_unlimited_limiter_never_refuses() -> None:
+    limiter = UnlimitedRateLimiter()
+    assert {await limiter.hit("k") for _ in range(100)} == {None}
