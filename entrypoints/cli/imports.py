@@ -64,6 +64,7 @@ def build() -> typer.Typer:
             TimeRemainingColumn(),
             console=rt.err,
             transient=True,
+            disable=not rt.err.is_terminal,
         )
 
         async def work(container: Container) -> tuple[ImportReport, ClientCsv]:

@@ -87,7 +87,8 @@ def register_serve(app: typer.Typer) -> None:
         from entrypoints.http.server import serve as run_server
 
         rt.err.print(f"Serving Clientbook on http://{host}:{port} (docs at /docs)")
-        run_server(host=host, port=port, workers=workers, reload=reload)
+        log_level = rt.container.settings().log_level.lower()
+        run_server(host=host, port=port, workers=workers, reload=reload, log_level=log_level)
 
 
 def _share_settings(rt: Runtime, workers: int) -> None:

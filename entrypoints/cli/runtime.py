@@ -52,8 +52,8 @@ class Runtime:
     def __init__(self, make_container: Callable[[], Container]) -> None:
         self._make_container = make_container
         self._container: Container | None = None
-        self.out = Console(highlight=False)
-        self.err = Console(stderr=True, highlight=False)
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     @property
     def container(self) -> Container:

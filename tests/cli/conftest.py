@@ -48,6 +48,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith("CLIENTBOOK_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("COLUMNS", "200")  # Rich's width off a terminal: wide tables
     monkeypatch.chdir(tmp_path)
 
 
