@@ -290,3 +290,20 @@ def test_filters_refuse_naive_bounds_and_empty_periods() -> None:
     assert shifted.starts_from == T0
     assert shifted.starts_from is not None
     assert shifted.starts_from.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5))),
+    ],
+)
+async def test_instants_with_no_utc_equivalent_are_refused_not_crashed(
+    h: Harness, moment: datetime
+) -> None:
+    with pytest.raises(InvalidTimestamp) as caught:
+        await h.schedule_meeting.execute(schedule(starts_at=moment))
+    assert caught.value.field == "starts_at"
+    with pytest.raises(InvalidTimestamp):
+        MeetingFilter(OWNER, starts_before=moment)
