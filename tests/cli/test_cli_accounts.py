@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from dependency_injector import providers
 from typer.testing import CliRunner
 
+from domain.errors import StorageUnavailable
 from entrypoints.cli.main import build_app
 
-from .conftest import EMAIL, PASSWORD, Cli
+from .conftest import EMAIL, PASSWORD, Cli, make_factory
 
 
 def test_help_lists_every_command_group(cli: Cli) -> None:
@@ -104,3 +106,18 @@ def test_a_bad_setting_exits_2_naming_the_variable(monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 2
     assert "CLIENTBOOK_BCRYPT_ROUNDS" in result.stderr
     assert "Traceback" not in result.output
+
+
+class _DatabaseDown:
+    async def execute(self, email: str) -> None:
+        raise StorageUnavailable()
+
+
+def test_an_unreachable_database_is_one_clear_line() -> None:
+    container = make_factory({"env": "test", "persistence": "memory", "bcrypt_rounds": 4})()
+    container.find_user_by_email.override(providers.Object(_DatabaseDown()))
+    result = CliRunner().invoke(build_app(lambda: container), ["meetings", "list", "-u", EMAIL])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: The database is unavailable; try again shortly. (check CLIENTBOOK_DATABASE_URL)\n"
+    )
