@@ -1,0 +1,133 @@
+"""A real server process: ``python -m entrypoints.http`` (migrations, then uvicorn).
+
+Each test gets its own throw-away PostgreSQL database on the server named by
+``CLIENTBOOK_TEST_POSTGRES_URL``. Without it the tests skip, unless
+``CLIENTBOOK_REQUIRE_POSTGRES=1`` (CI), where a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "an-e2e-secret-shared-by-every-worker-0123456789abcdef"
+STARTUP_SECONDS = 60
+
+
+def _admin_url() -> str:
+    url = os.environ.get("CLIENTBOOK_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CLIENTBOOK_REQUIRE_POSTGRES") == "1":
+            pytest.fail("CLIENTBOOK_REQUIRE_POSTGRES=1 but CLIENTBOOK_TEST_POSTGRES_URL is unset")
+        pytest.skip("CLIENTBOOK_TEST_POSTGRES_URL is not set: no PostgreSQL to run against")
+    return url
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@pytest.fixture
+async def database_url() -> AsyncIterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    admin = _asyncpg_dsn(_admin_url())
+    name = f"clientbook_e2e_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(admin, timeout=10)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base, _, _ = admin.rpartition("/")
+    yield f"{base}/{name}"
+    connection = await asyncpg.connect(admin, timeout=10)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _server(database_url: str, tmp_path: Path, workers: int) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLIENTBOOK_")},
+        "CLIENTBOOK_DATABASE_URL": database_url,
+        "CLIENTBOOK_SECRET_KEY": SECRET,
+        "CLIENTBOOK_BCRYPT_ROUNDS": "4",
+        "CLIENTBOOK_LOGIN_RATE_LIMIT": "off",
+        "CLIENTBOOK_LOG_LEVEL": "WARNING",
+    }
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "entrypoints.http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+            start_new_session=True,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_ready(base_url, process, log_path)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # the server and its workers
+                process.wait(timeout=5)
+
+
+def _wait_until_ready(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the server did not become ready in {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def serve(database_url: str, tmp_path: Path) -> Callable[[int], AbstractContextManager[str]]:
+    """``with serve(workers) as base_url: ...`` runs the server for the block."""
+
+    def start(workers: int = 1) -> AbstractContextManager[str]:
+        return _server(database_url, tmp_path, workers)
+
+    return start
