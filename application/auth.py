@@ -14,6 +14,7 @@ from domain.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidCurrentPassword,
+    InvalidEmail,
     PasswordTooLong,
     RateLimited,
     TokenInvalid,
@@ -155,8 +156,10 @@ class AuthenticateUser:
         if blocked:
             raise RateLimited(max(blocked))
 
-        async with self._uow as uow:
-            user = await uow.users.get_by_email(email)
+        user = None
+        if _could_be_an_account(email):
+            async with self._uow as uow:
+                user = await uow.users.get_by_email(email)
         if user is None or not user.is_active:
             await self._hasher.verify_dummy(cmd.password)
             raise InvalidCredentials()
@@ -176,6 +179,15 @@ class AuthenticateUser:
             )
             await uow.commit()
         return pair
+
+
+def _could_be_an_account(email: str) -> bool:
+    """Whether storage could hold this address; garbage (even NUL bytes) never reaches it."""
+    try:
+        EmailAddress.parse(email)
+    except InvalidEmail:
+        return False
+    return True
 
 
 class RefreshTokens:
@@ -275,8 +287,10 @@ class FindUserByEmail:
         self._uow = uow
 
     async def execute(self, email: str) -> UserView:
-        async with self._uow as uow:
-            user = await uow.users.get_by_email(email.strip().lower())
+        user = None
+        if _could_be_an_account(email):
+            async with self._uow as uow:
+                user = await uow.users.get_by_email(email.strip().lower())
         if user is None:
             raise UserNotFound(f"No user with email {email.strip()!r}.")
         return UserView.of(user)

@@ -10,6 +10,7 @@ from uuid import UUID
 from domain.errors import InvalidPeriod
 from domain.pagination import PageRequest
 from domain.time import require_aware
+from domain.values import refuse_nul
 
 
 class ClientSort(StrEnum):
@@ -32,6 +33,10 @@ class ClientQuery:
     page: PageRequest
     search: str | None = None
     sort: ClientSort = ClientSort.NAME
+
+    def __post_init__(self) -> None:
+        if self.search is not None:
+            refuse_nul(self.search, field="q")
 
 
 @dataclass(frozen=True, slots=True)

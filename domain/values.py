@@ -75,6 +75,7 @@ class ClientName:
         value = raw.strip()
         if not 1 <= len(value) <= NAME_MAX_LENGTH:
             raise InvalidName(field=field)
+        refuse_nul(value, field=field)
         return cls(value, name_key(value))
 
 
@@ -134,6 +135,7 @@ def parse_contact_value(kind: ContactKind, raw: str) -> str:
         return value
     if not 1 <= len(value) <= NOTES_MAX_LENGTH:
         raise InvalidContact("A contact value must not be empty.", field="value")
+    refuse_nul(value, field="value")
     return value
 
 
@@ -146,7 +148,14 @@ def parse_optional_text(raw: str | None, *, limit: int, field: str) -> str | Non
         return None
     if len(value) > limit:
         raise InvalidInput(f"{field} must be at most {limit} characters.", field=field)
+    refuse_nul(value, field=field)
     return value
+
+
+def refuse_nul(value: str, *, field: str) -> None:
+    """Text may not hold NUL: PostgreSQL cannot store it, so no adapter may be handed one."""
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters.", field=field)
 
 
 def parse_revenue(raw: Decimal | int | str) -> Decimal:

@@ -571,3 +571,25 @@ async def _session(h: Harness, token: str) -> RefreshSession:
         session = await uow.refresh_sessions.get_by_token_hash(hash_refresh_token(token))
     assert session is not None
     return session
+
+
+@pytest.mark.parametrize("email", ["not an email", "ada\x00@example.com", "", "x" * 300])
+async def test_login_with_a_malformed_email_is_just_invalid_credentials(
+    h: Harness, email: str
+) -> None:
+    await h.user()
+    before = h.hasher.verifications
+    with pytest.raises(InvalidCredentials):
+        await h.login(email=email)
+    assert h.hasher.verifications - before == 1  # still costs one verification
+
+
+async def test_find_user_by_a_malformed_email_is_not_found(h: Harness) -> None:
+    with pytest.raises(UserNotFound):
+        await h.find_user_by_email.execute("nul\x00@example.com")
+
+
+async def test_a_full_name_with_a_nul_character_is_refused(h: Harness) -> None:
+    user = await h.user()
+    with pytest.raises(InvalidInput, match="NUL"):
+        await h.update_profile.execute(UpdateProfileCommand(user_id=user.id, full_name="A\x00"))

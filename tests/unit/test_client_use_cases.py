@@ -373,3 +373,26 @@ async def test_search_takes_percent_and_underscore_literally(h: Harness) -> None
     assert await _names(h, search="%") == ["100% Organic"]
     assert await _names(h, search="_") == ["snake_case Ltd"]
     assert await _names(h, search="e_c") == ["snake_case Ltd"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        AddClientCommand(OWNER, "Ac\x00me"),
+        AddClientCommand(OWNER, "Acme", company="Acme\x00Inc"),
+        AddClientCommand(OWNER, "Acme", notes="a\x00b"),
+        AddClientCommand(OWNER, "Acme", contacts=(ContactDraft("other", "x\x00y"),)),
+        AddClientCommand(OWNER, "Acme", contacts=(ContactDraft("other", "x", "l\x00"),)),
+    ],
+)
+async def test_text_with_nul_characters_is_refused(h: Harness, command: AddClientCommand) -> None:
+    """PostgreSQL cannot store NUL, so the core refuses it for every adapter alike."""
+    with pytest.raises(InvalidInput, match="NUL"):
+        await h.add_client.execute(command)
+    assert h.committed_clients == 0
+
+
+def test_a_search_with_a_nul_character_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        ClientQuery(OWNER, PageRequest(), search="a\x00")
+    assert caught.value.field == "q"
