@@ -37,5 +37,10 @@ test: lint imports typecheck
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
+# ~12 minutes on 2 cores: PostgreSQL + wrk, see docs/performance.md. BENCH_ARGS=--smoke
+# checks the tooling in about a minute.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
