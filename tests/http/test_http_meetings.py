@@ -78,6 +78,7 @@ async def test_revenue_accepts_numbers_and_strings(
         ({"revenue": None}, "validation_error"),
         ({"starts_at": "2026-03-02T09:30:00"}, "validation_error"),  # naive
         ({"starts_at": "tomorrow"}, "validation_error"),
+        ({"starts_at": "0001-01-01T00:30:00+01:00"}, "invalid_timestamp"),  # before year 1 UTC
         ({"duration_minutes": 0}, "invalid_meeting"),
         ({"duration_minutes": 1441}, "invalid_meeting"),
         ({"client_id": "nope"}, "validation_error"),
