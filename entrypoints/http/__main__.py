@@ -52,13 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-    serve(
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        reload=args.reload,
-        log_level=settings.log_level.lower(),
-    )
+    serve(host=args.host, port=args.port, workers=args.workers, reload=args.reload)
     return 0
 
 

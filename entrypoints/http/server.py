@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import uvicorn
 
+from container import load_settings
+from entrypoints.http.logs import logging_config
+
 APP_FACTORY = "entrypoints.http.app:create_app"
 
 
@@ -13,12 +16,15 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     reload: bool = False,
-    log_level: str = "info",
+    log_level: str | None = None,
 ) -> None:
     """Run uvicorn on the app factory; every worker builds its own container.
 
-    Migrations are the caller's business: run them once, before any worker starts.
+    Logging follows ``CLIENTBOOK_LOG_FORMAT`` and ``CLIENTBOOK_LOG_LEVEL`` (or
+    ``log_level``). Migrations are the caller's business: run them once, before any
+    worker starts.
     """
+    settings = load_settings()
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -26,6 +32,6 @@ def serve(
         port=port,
         workers=None if reload else workers,
         reload=reload,
-        log_level=log_level,
+        log_config=logging_config(log_level or settings.log_level, settings.log_format),
         server_header=False,
     )
