@@ -75,6 +75,11 @@ def money(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
+def uid(value: Any) -> str | None:
+    # asyncpg's own UUID type is not one orjson knows: render it as text.
+    return None if value is None else str(value)
+
+
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
@@ -87,7 +92,7 @@ def render(payload: Any, status: int = 200) -> Response:
 
 def client_json(row: Any, contacts: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "id": row.id,
+        "id": uid(row.id),
         "name": row.name,
         "company": row.company,
         "notes": row.notes,
@@ -99,7 +104,7 @@ def client_json(row: Any, contacts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def contact_json(row: Any) -> dict[str, Any]:
     return {
-        "id": row.id,
+        "id": uid(row.id),
         "kind": row.kind,
         "value": row.value,
         "label": row.label,
@@ -109,8 +114,8 @@ def contact_json(row: Any) -> dict[str, Any]:
 
 def meeting_json(row: Any) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "client_id": row.client_id,
+        "id": uid(row.id),
+        "client_id": uid(row.client_id),
         "starts_at": utc(row.starts_at),
         "duration_minutes": row.duration_minutes,
         "revenue": money(row.revenue_cents),
@@ -173,7 +178,7 @@ def create_app() -> FastAPI:
             raise HTTPException(404)
         contacts = [
             {
-                "id": r.contact_id,
+                "id": uid(r.contact_id),
                 "kind": r.kind,
                 "value": r.value,
                 "label": r.label,
@@ -263,16 +268,16 @@ def create_app() -> FastAPI:
             {
                 "key": r.month,
                 "label": r.month,
-                "revenue": money(r.cents),
-                "minutes": r.minutes,
-                "meetings": r.meetings,
+                "revenue": money(int(r.cents)),
+                "minutes": int(r.minutes),
+                "meetings": int(r.meetings),
             }
             for r in sorted(rows, key=lambda r: r.month)
         ]
         total = {
-            "revenue": money(sum(r.cents for r in rows)),
-            "minutes": sum(r.minutes for r in rows),
-            "meetings": sum(r.meetings for r in rows),
+            "revenue": money(sum(int(r.cents) for r in rows)),
+            "minutes": sum(int(r.minutes) for r in rows),
+            "meetings": sum(int(r.meetings) for r in rows),
         }
         return render({"from": utc(from_), "to": utc(to), "total": total, "groups": groups})
 
@@ -284,7 +289,7 @@ def create_app() -> FastAPI:
             raise HTTPException(404)
         return render(
             {
-                "id": row.id,
+                "id": uid(row.id),
                 "email": row.email,
                 "full_name": row.full_name,
                 "is_admin": row.is_admin,
