@@ -593,3 +593,16 @@ async def test_a_full_name_with_a_nul_character_is_refused(h: Harness) -> None:
     user = await h.user()
     with pytest.raises(InvalidInput, match="NUL"):
         await h.update_profile.execute(UpdateProfileCommand(user_id=user.id, full_name="A\x00"))
+
+
+async def test_a_revoked_refresh_token_is_refused_without_touching_other_families(
+    h: Harness,
+) -> None:
+    await h.user()
+    revoked = await h.login()
+    other = await h.login()
+    await h.logout.execute(revoked.refresh_token)
+
+    with pytest.raises(TokenInvalid):
+        await h.refresh_tokens.execute(revoked.refresh_token)
+    assert (await h.refresh_tokens.execute(other.refresh_token)).refresh_token

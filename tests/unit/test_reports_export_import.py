@@ -275,3 +275,15 @@ async def test_import_only_touches_the_owners_book(h: Harness) -> None:
     result = await h.import_clients.execute(ImportClientsCommand(OWNER, [ClientDraft(2, "acme")]))
     assert (result.imported, result.rejected) == (1, [])
     assert h.committed_clients == 2
+
+
+async def test_import_rejects_a_row_with_too_many_contacts(h: Harness) -> None:
+    crowded = tuple(ContactDraft("phone", f"+1 555 {n:07d}") for n in range(51))
+    result = await h.import_clients.execute(
+        ImportClientsCommand(
+            OWNER, [ClientDraft(2, "Crowded", contacts=crowded), ClientDraft(3, "Ok")]
+        )
+    )
+    assert result.imported == 1
+    assert [(r.line, "50" in r.reason) for r in result.rejected] == [(2, True)]
+    assert [c.name for c in h.store.tables.clients.values()] == ["Ok"]
