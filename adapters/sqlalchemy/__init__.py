@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (asyncio, Core) persistence on SQLite (aiosqlite) and PostgreSQL (asyncpg)."""

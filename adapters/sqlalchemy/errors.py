@@ -1,0 +1,130 @@
+"""Driver errors in, domain errors out: nothing SQLAlchemy-shaped crosses the adapter.
+
+A violated constraint is looked up by its (naming-convention) name in one table; a lost
+or unreachable database becomes ``StorageUnavailable``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy import MetaData, UniqueConstraint
+from sqlalchemy import exc as sa_exc
+
+from domain.errors import (
+    ClientNameTaken,
+    ClientNotFound,
+    Conflict,
+    DomainError,
+    EmailTaken,
+    NotFound,
+    StorageUnavailable,
+    UserNotFound,
+)
+
+CONSTRAINT_ERRORS: dict[str, type[DomainError]] = {
+    "uq_users_email": EmailTaken,
+    "uq_clients_owner_id_name_key": ClientNameTaken,
+    # A referenced row deleted by a concurrent transaction after the use case's check.
+    "fk_clients_owner_id_users": UserNotFound,
+    "fk_contacts_client_id_clients": ClientNotFound,
+    "fk_meetings_owner_id_users": UserNotFound,
+    "fk_meetings_client_id_clients": ClientNotFound,
+    "fk_refresh_sessions_user_id_users": UserNotFound,
+}
+
+# asyncpg raises these before SQLAlchemy can wrap them (e.g. while connecting).
+_ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InvalidCatalogNameError,
+    asyncpg.exceptions.InvalidAuthorizationSpecificationError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+)
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|(?P<cols>.+))")
+
+# SQLite names the columns of a failed UNIQUE constraint, never the constraint itself.
+_sqlite_unique_names: dict[str, str] = {}
+
+
+def register_unique_constraints(metadata: MetaData) -> None:
+    """Teach the SQLite message parser which columns make up which named constraint."""
+    for table in metadata.tables.values():
+        for constraint in table.constraints:
+            if isinstance(constraint, UniqueConstraint) and isinstance(constraint.name, str):
+                columns = ", ".join(f"{table.name}.{c.name}" for c in constraint.columns)
+                _sqlite_unique_names[columns] = constraint.name
+        for index in table.indexes:
+            if index.unique and isinstance(index.name, str):
+                columns = ", ".join(f"{table.name}.{c.name}" for c in index.columns)
+                _sqlite_unique_names[columns] = index.name
+
+
+def _driver_error(error: BaseException) -> BaseException | None:
+    orig = getattr(error, "orig", None)
+    # asyncpg errors are wrapped twice: SQLAlchemy's DBAPIError -> emulated DBAPI error.
+    inner = getattr(orig, "orig", None) or getattr(orig, "__cause__", None)
+    return inner if isinstance(inner, BaseException) else orig
+
+
+def constraint_name(error: sa_exc.IntegrityError) -> str | None:
+    driver = _driver_error(error)
+    name = getattr(driver, "constraint_name", None)
+    if isinstance(name, str):
+        return name
+    match = _SQLITE_UNIQUE.search(str(error.orig))
+    if match:
+        return match.group("index") or _sqlite_unique_names.get(match.group("cols").strip())
+    return None
+
+
+def integrity_to_domain(error: sa_exc.IntegrityError) -> DomainError:
+    name = constraint_name(error)
+    if name is not None and name in CONSTRAINT_ERRORS:
+        return CONSTRAINT_ERRORS[name]()
+    if "FOREIGN KEY" in str(error.orig).upper():
+        # SQLite does not say which foreign key failed.
+        return NotFound()
+    return Conflict()
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether the error means the database cannot be reached (as opposed to a bug)."""
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+            return True
+        driver = _driver_error(error)
+        return driver is not None and driver is not error and is_unavailable(driver)
+    # OSError covers refused connections and unknown hosts; TimeoutError covers asyncpg's
+    # connect and command timeouts; SQLAlchemy's own TimeoutError is an exhausted pool.
+    return isinstance(error, (OSError, TimeoutError, sa_exc.TimeoutError, *_ASYNCPG_UNAVAILABLE))
+
+
+def translate(error: BaseException) -> BaseException:
+    """The domain error standing for ``error``, or ``error`` itself if it is not ours."""
+    if isinstance(error, sa_exc.IntegrityError):
+        return integrity_to_domain(error)
+    if is_unavailable(error):
+        return StorageUnavailable()
+    return error
+
+
+@asynccontextmanager
+async def domain_errors() -> AsyncIterator[None]:
+    try:
+        yield
+    except DomainError:
+        raise
+    except Exception as error:
+        translated = translate(error)
+        if translated is error:
+            raise
+        raise translated from error

@@ -1,0 +1,239 @@
+"""The ``meetings`` table, its mapping, and the meeting repository.
+
+Revenue is stored as integer cents: SQLite has no exact decimal type, and integer sums
+stay exact on every database. The mapper turns cents back into a 2-place ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    Row,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    func,
+    select,
+)
+
+from adapters.sqlalchemy.clients import clients
+from adapters.sqlalchemy.connection import Db
+from adapters.sqlalchemy.errors import domain_errors
+from adapters.sqlalchemy.schema import UtcDateTime, metadata, utc_month
+from domain.meetings import Meeting
+from domain.pagination import Page
+from domain.ports import MeetingRepository
+from domain.queries import MeetingFilter, MeetingQuery, MeetingSort, Period
+from domain.reports import (
+    NO_CLIENT_LABEL,
+    MeetingExportRow,
+    ReportGrouping,
+    RevenueGroup,
+    RevenueTotals,
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # A meeting outlives its client: deleting the client leaves the history, unassigned.
+    Column("client_id", Uuid, ForeignKey("clients.id", ondelete="SET NULL"), nullable=True),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("revenue_cents", BigInteger, nullable=False),
+    Column("notes", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_meetings_owner_id_starts_at_id", "owner_id", "starts_at", "id"),
+    Index("ix_meetings_client_id", "client_id"),
+)
+
+EXPORT_BATCH = 500
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(amount.scaleb(2).to_integral_value())
+
+
+def from_cents(cents: int) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def meeting_to_row(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "id": meeting.id,
+        "owner_id": meeting.owner_id,
+        "client_id": meeting.client_id,
+        "starts_at": meeting.starts_at,
+        "duration_minutes": meeting.duration_minutes,
+        "revenue_cents": to_cents(meeting.revenue),
+        "notes": meeting.notes,
+        "created_at": meeting.created_at,
+        "updated_at": meeting.updated_at,
+    }
+
+
+def meeting_from_row(row: Row[Any]) -> Meeting:
+    return Meeting(
+        id=row.id,
+        owner_id=row.owner_id,
+        client_id=row.client_id,
+        starts_at=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        revenue=from_cents(row.revenue_cents),
+        notes=row.notes,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _conditions(f: MeetingFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [meetings.c.owner_id == f.owner_id]
+    if f.client_id is not None:
+        conditions.append(meetings.c.client_id == f.client_id)
+    if f.starts_from is not None:
+        conditions.append(meetings.c.starts_at >= f.starts_from)
+    if f.starts_before is not None:
+        conditions.append(meetings.c.starts_at < f.starts_before)
+    return conditions
+
+
+_COLUMNS = list(meetings.c)
+_INSERT = meetings.insert()
+_GET = select(*_COLUMNS).where(
+    meetings.c.id == bindparam("meeting_id"), meetings.c.owner_id == bindparam("owner")
+)
+# The SET clause comes from the keys of the parameters passed.
+_UPDATE = meetings.update().where(meetings.c.id == bindparam("meeting_id"))
+_DELETE = meetings.delete().where(
+    meetings.c.id == bindparam("meeting_id"), meetings.c.owner_id == bindparam("owner")
+)
+_DETACH = (
+    meetings.update().where(meetings.c.client_id == bindparam("detached")).values(client_id=None)
+)
+_TOTALS = (
+    func.coalesce(func.sum(meetings.c.revenue_cents), 0).label("revenue_cents"),
+    func.coalesce(func.sum(meetings.c.duration_minutes), 0).label("minutes"),
+    func.count().label("meetings"),
+)
+
+
+def _totals(row: Row[Any]) -> RevenueTotals:
+    return RevenueTotals(from_cents(row.revenue_cents), int(row.minutes), int(row.meetings))
+
+
+class SqlAlchemyMeetingRepository(MeetingRepository):
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    async def add(self, meeting: Meeting) -> None:
+        await self._db.execute(_INSERT, meeting_to_row(meeting))
+
+    async def add_many(self, meetings_: Sequence[Meeting]) -> None:
+        if meetings_:
+            await self._db.execute(_INSERT, [meeting_to_row(m) for m in meetings_])
+
+    async def get(self, meeting_id: UUID, *, owner_id: UUID) -> Meeting | None:
+        row = (await self._db.execute(_GET, {"meeting_id": meeting_id, "owner": owner_id})).first()
+        return meeting_from_row(row) if row else None
+
+    async def update(self, meeting: Meeting) -> None:
+        params = meeting_to_row(meeting)
+        params["meeting_id"] = params.pop("id")
+        del params["owner_id"], params["created_at"]
+        await self._db.execute(_UPDATE, params)
+
+    async def delete(self, meeting_id: UUID, *, owner_id: UUID) -> bool:
+        result = await self._db.execute(_DELETE, {"meeting_id": meeting_id, "owner": owner_id})
+        return result.rowcount > 0
+
+    async def list(self, query: MeetingQuery) -> Page[Meeting]:
+        conditions = _conditions(query.filter)
+        if query.sort is MeetingSort.STARTS_AT_DESC:
+            order = (meetings.c.starts_at.desc(), meetings.c.id.desc())
+        else:
+            order = (meetings.c.starts_at.asc(), meetings.c.id.asc())
+        page = query.page
+        statement = (
+            select(*_COLUMNS, func.count().over().label("total"))
+            .where(*conditions)
+            .order_by(*order)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        rows = (await self._db.execute(statement)).all()
+        if rows:
+            total = rows[0].total
+        elif page.offset:
+            count = select(func.count()).select_from(meetings).where(*conditions)
+            total = (await self._db.execute(count)).scalar_one()
+        else:
+            total = 0
+        return Page([meeting_from_row(r) for r in rows], total, page.limit, page.offset)
+
+    async def export(self, meeting_filter: MeetingFilter) -> AsyncIterator[MeetingExportRow]:
+        statement = (
+            select(*_COLUMNS, clients.c.name.label("client_name"))
+            .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
+            .where(*_conditions(meeting_filter))
+            .order_by(meetings.c.starts_at, meetings.c.id)
+            .execution_options(yield_per=EXPORT_BATCH)
+        )
+        # A server-side cursor on PostgreSQL; batches of EXPORT_BATCH rows on SQLite.
+        async with domain_errors(), self._db.conn.stream(statement) as result:
+            async for row in result:
+                yield MeetingExportRow(
+                    id=row.id,
+                    client_id=row.client_id,
+                    client_name=row.client_name,
+                    starts_at=row.starts_at,
+                    duration_minutes=row.duration_minutes,
+                    revenue=from_cents(row.revenue_cents),
+                    notes=row.notes,
+                )
+
+    async def detach_client(self, client_id: UUID) -> None:
+        await self._db.execute(_DETACH, {"detached": client_id})
+
+    async def revenue_groups(
+        self, owner_id: UUID, period: Period, grouping: ReportGrouping | None
+    ) -> builtins.list[RevenueGroup]:
+        in_period = (
+            meetings.c.owner_id == owner_id,
+            meetings.c.starts_at >= period.start,
+            meetings.c.starts_at < period.end,
+        )
+        if grouping is None:
+            row = (await self._db.execute(select(*_TOTALS).where(*in_period))).one()
+            return [RevenueGroup(None, "", _totals(row))] if row.meetings else []
+        if grouping is ReportGrouping.MONTH:
+            month = utc_month(meetings.c.starts_at).label("month")
+            statement = select(month, *_TOTALS).where(*in_period).group_by(month)
+            rows = (await self._db.execute(statement)).all()
+            return [RevenueGroup(r.month, r.month, _totals(r)) for r in rows]
+        statement = (
+            select(clients.c.id.label("client_id"), clients.c.name.label("client_name"), *_TOTALS)
+            .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
+            .where(*in_period)
+            .group_by(clients.c.id, clients.c.name)
+        )
+        rows = (await self._db.execute(statement)).all()
+        return [
+            RevenueGroup(str(r.client_id), r.client_name, _totals(r))
+            if r.client_id is not None
+            else RevenueGroup(None, NO_CLIENT_LABEL, _totals(r))
+            for r in rows
+        ]

@@ -1,0 +1,82 @@
+"""The shared ``MetaData`` and the column types every table module uses.
+
+Constraint names come from a naming convention, so they are stable across databases and
+migrations, and ``errors.py`` can map a violated constraint to a domain error by name.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, MetaData, Text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every database.
+
+    PostgreSQL stores ``TIMESTAMP WITH TIME ZONE``. SQLite has no such type: SQLAlchemy's
+    ``DATETIME`` keeps a fixed-width ``YYYY-MM-DD HH:MM:SS.ffffff`` string, which sorts
+    and compares correctly only if every value is in one zone, so values are converted
+    to naive UTC on the way in and given back their UTC zone on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetimes are refused: store aware UTC instants only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def folded_text() -> TypeEngine[str]:
+    """Text holding a case-folded key, compared and sorted by code point everywhere.
+
+    SQLite's default collation is binary already; PostgreSQL's follows the database
+    locale, so the column is pinned to ``C`` to sort like Python sorts ``str``.
+    """
+    return Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+
+
+class utc_month(FunctionElement[str]):
+    """``YYYY-MM`` of a stored instant, in UTC."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(utc_month, "sqlite")
+def _utc_month_sqlite(element: utc_month, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored values are naive UTC strings in a fixed format (see UtcDateTime).
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_month, "postgresql")
+def _utc_month_postgresql(element: utc_month, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"

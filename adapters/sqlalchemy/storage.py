@@ -1,0 +1,34 @@
+"""The database as a whole, for operations: readiness probe and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sqlalchemy.errors import translate
+from domain.errors import StorageUnavailable
+from domain.ports import Storage
+
+
+class SqlAlchemyStorage(Storage):
+    def __init__(self, engine: AsyncEngine, *, ping_timeout: float = 2.0) -> None:
+        self._engine = engine
+        self._ping_timeout = ping_timeout
+
+    async def ping(self) -> None:
+        try:
+            async with asyncio.timeout(self._ping_timeout):
+                async with self._engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except TimeoutError as error:
+            raise StorageUnavailable() from error
+        except Exception as error:
+            translated = translate(error)
+            if translated is error:
+                raise
+            raise translated from error
+
+    async def close(self) -> None:
+        await self._engine.dispose()

@@ -1,0 +1,94 @@
+"""The SQLAlchemy Unit of Work: one pooled connection, one transaction per entry.
+
+Repositories run SQLAlchemy Core statements on the unit's ``AsyncConnection`` (no ORM
+session: nothing to flush, no identity map to fill), never commit, and translate driver
+errors into domain errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import NoReturn, Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sqlalchemy import tables as _tables  # noqa: F401 - registers constraint names
+from adapters.sqlalchemy.clients import SqlAlchemyClientRepository
+from adapters.sqlalchemy.connection import Db
+from adapters.sqlalchemy.errors import translate
+from adapters.sqlalchemy.meetings import SqlAlchemyMeetingRepository
+from adapters.sqlalchemy.refresh_sessions import SqlAlchemyRefreshSessionRepository
+from adapters.sqlalchemy.users import SqlAlchemyUserRepository
+from domain.errors import DomainError
+from domain.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class SqlAlchemyUnitOfWork(UnitOfWork):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._db = Db()
+        self.users = SqlAlchemyUserRepository(self._db)
+        self.clients = SqlAlchemyClientRepository(self._db)
+        self.meetings = SqlAlchemyMeetingRepository(self._db)
+        self.refresh_sessions = SqlAlchemyRefreshSessionRepository(self._db)
+
+    async def __aenter__(self) -> Self:
+        if self._conn is not None:
+            raise RuntimeError("this unit of work is already in progress")
+        try:
+            conn = await self._engine.connect()
+        except Exception as error:
+            _reraise(error)
+        self._conn = conn
+        self._db.bind(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        self._db.bind(None)
+        if conn is None:
+            return
+        try:
+            # Closing returns the connection to the pool, rolling back what was not committed.
+            await conn.close()
+        except Exception as error:
+            if exc is not None:
+                # Do not hide the error that ended the unit with one about cleaning up.
+                log.warning("could not release a database connection: %r", error)
+                return
+            _reraise(error)
+
+    async def commit(self) -> None:
+        try:
+            await self._connection().commit()
+        except Exception as error:
+            _reraise(error)
+
+    async def rollback(self) -> None:
+        try:
+            await self._connection().rollback()
+        except Exception as error:
+            _reraise(error)
+
+    def _connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not in progress")
+        return self._conn
+
+
+def _reraise(error: Exception) -> NoReturn:
+    if isinstance(error, DomainError):
+        raise error
+    translated = translate(error)
+    if translated is error:
+        raise error
+    raise translated from error

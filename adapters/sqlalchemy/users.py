@@ -1,0 +1,115 @@
+"""The ``users`` table, its row <-> entity mapping, and the user repository."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Row,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    bindparam,
+    func,
+    select,
+)
+
+from adapters.sqlalchemy.connection import Db
+from adapters.sqlalchemy.schema import UtcDateTime, metadata
+from domain.pagination import Page, PageRequest
+from domain.ports import UserRepository
+from domain.users import User
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # The domain stores emails lower-cased, so a plain unique constraint is case-insensitive.
+    Column("email", String(254), nullable=False),
+    Column("full_name", String(200), nullable=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("is_admin", Boolean, nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("email"),
+    Index("ix_users_created_at_id", "created_at", "id"),
+)
+
+
+def user_to_row(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "password_hash": user.password_hash,
+        "is_admin": user.is_admin,
+        "is_active": user.is_active,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def user_from_row(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        password_hash=row.password_hash,
+        is_admin=row.is_admin,
+        is_active=row.is_active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+_INSERT = users.insert()
+_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+_BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
+# The SET clause comes from the keys of the parameters passed.
+_UPDATE = users.update().where(users.c.id == bindparam("user_id"))
+_PAGE = (
+    select(users, func.count().over().label("total"))
+    .order_by(users.c.created_at, users.c.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_COUNT = select(func.count()).select_from(users)
+
+
+class SqlAlchemyUserRepository(UserRepository):
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    async def add(self, user: User) -> None:
+        await self._db.execute(_INSERT, user_to_row(user))
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = (await self._db.execute(_BY_ID, {"user_id": user_id})).first()
+        return user_from_row(row) if row else None
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = (await self._db.execute(_BY_EMAIL, {"email": email})).first()
+        return user_from_row(row) if row else None
+
+    async def update(self, user: User) -> None:
+        params = user_to_row(user)
+        params["user_id"] = params.pop("id")
+        del params["created_at"]
+        await self._db.execute(_UPDATE, params)
+
+    async def list(self, page: PageRequest) -> Page[User]:
+        rows = (await self._db.execute(_PAGE, {"limit": page.limit, "offset": page.offset})).all()
+        if rows:
+            total = rows[0].total
+        elif page.offset:
+            # Past the last page the window count has no row to ride on.
+            total = (await self._db.execute(_COUNT)).scalar_one()
+        else:
+            total = 0
+        return Page([user_from_row(r) for r in rows], total, page.limit, page.offset)

@@ -1,0 +1,236 @@
+"""What only the SQL adapters can show: statement counts, database-side constraints,
+time zones at the driver boundary, and unreachable databases."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import func, select, text
+
+from adapters.sqlalchemy.engine import DatabaseConfig, async_database_url, build_engine
+from adapters.sqlalchemy.storage import SqlAlchemyStorage
+from adapters.sqlalchemy.tables import clients, contacts, meetings, users
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from domain.clients import Client, Contact
+from domain.errors import ClientNameTaken, EmailTaken, StorageUnavailable
+from domain.pagination import PageRequest
+from domain.queries import ClientQuery, Period
+from domain.reports import ReportGrouping
+from domain.values import ClientName, ContactKind
+
+from .support import T0, Backend, add_user, make_user
+from .test_meeting_repository import meeting
+
+
+def _client(owner_id, name: str, contact_count: int = 2) -> Client:  # type: ignore[no-untyped-def]
+    parsed = ClientName.parse(name)
+    found = [
+        Contact(uuid4(), ContactKind.OTHER, f"contact {i}", None, T0) for i in range(contact_count)
+    ]
+    return Client(uuid4(), owner_id, parsed.value, parsed.key, None, None, T0, T0, found)
+
+
+async def _statements_to_list(backend: Backend, owner_id, limit: int) -> int:  # type: ignore[no-untyped-def]
+    async with backend.new_uow() as uow:
+        with backend.counting() as seen:
+            page = await uow.clients.list(ClientQuery(owner_id, PageRequest(limit=limit)))
+    assert len(page.items) == limit
+    assert all(len(c.contacts) == 2 for c in page.items)
+    return len(seen)
+
+
+async def test_listing_clients_costs_the_same_statements_for_1_or_50(
+    sql_backend: Backend,
+) -> None:
+    owner = await add_user(sql_backend)
+    async with sql_backend.new_uow() as uow:
+        await uow.clients.add_many([_client(owner.id, f"client {i:02d}") for i in range(50)])
+        await uow.commit()
+    one = await _statements_to_list(sql_backend, owner.id, 1)
+    fifty = await _statements_to_list(sql_backend, owner.id, 50)
+    assert one == fifty == 2  # the page (with its total), and all its contacts
+
+
+async def test_add_many_batches_its_inserts(sql_backend: Backend) -> None:
+    owner = await add_user(sql_backend)
+    batch = [_client(owner.id, f"client {i:03d}", contact_count=3) for i in range(200)]
+    async with sql_backend.new_uow() as uow:
+        with sql_backend.counting() as seen:
+            await uow.clients.add_many(batch)
+        await uow.commit()
+    # Statement count must not grow with the batch (drivers may split very large ones).
+    assert len(seen) <= 4
+
+
+async def test_a_revenue_report_is_one_aggregate_query(sql_backend: Backend) -> None:
+    owner = await add_user(sql_backend)
+    async with sql_backend.new_uow() as uow:
+        await uow.meetings.add_many(
+            [meeting(owner.id, T0 + timedelta(days=i), revenue="1.5") for i in range(40)]
+        )
+        await uow.commit()
+    period = Period(T0, T0 + timedelta(days=365))
+    for grouping in (None, ReportGrouping.CLIENT, ReportGrouping.MONTH):
+        async with sql_backend.new_uow() as uow:
+            with sql_backend.counting() as seen:
+                groups = await uow.meetings.revenue_groups(owner.id, period, grouping)
+        assert len(seen) == 1
+        assert "GROUP BY" in seen[0] or grouping is None
+        assert sum(g.totals.meetings for g in groups) == 40
+
+
+async def test_foreign_keys_cascade_in_the_database(sql_backend: Backend) -> None:
+    """Even a raw DELETE, past the use case, keeps the data consistent."""
+    owner = await add_user(sql_backend)
+    acme = _client(owner.id, "Acme")
+    kept = meeting(owner.id, T0, client_id=acme.id)
+    async with sql_backend.new_uow() as uow:
+        await uow.clients.add(acme)
+        await uow.meetings.add(kept)
+        await uow.commit()
+    assert sql_backend.engine is not None
+    async with sql_backend.engine.begin() as conn:
+        await conn.execute(clients.delete().where(clients.c.id == acme.id))
+        remaining = await conn.scalar(select(func.count()).select_from(contacts))
+        client_id = await conn.scalar(select(meetings.c.client_id).where(meetings.c.id == kept.id))
+    assert remaining == 0
+    assert client_id is None
+    async with sql_backend.engine.begin() as conn:
+        await conn.execute(users.delete().where(users.c.id == owner.id))
+        assert await conn.scalar(select(func.count()).select_from(meetings)) == 0
+
+
+async def test_non_utc_instants_are_stored_as_utc_and_naive_ones_refused(
+    sql_backend: Backend,
+) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    user = make_user(created_at=datetime(2024, 7, 1, 9, 0, tzinfo=tokyo))
+    async with sql_backend.new_uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    async with sql_backend.new_uow() as uow:
+        loaded = await uow.users.get(user.id)
+    assert loaded is not None
+    assert loaded.created_at == datetime(2024, 7, 1, 0, 0, tzinfo=UTC)
+    assert loaded.created_at.tzinfo == UTC
+    naive = make_user(created_at=datetime(2024, 7, 1, 9, 0))
+    with pytest.raises(Exception, match="naive"):
+        async with sql_backend.new_uow() as uow:
+            await uow.users.add(naive)
+
+
+async def test_a_duplicate_email_from_raw_inserts_is_email_taken(sql_backend: Backend) -> None:
+    """Two units that both skipped the check: the constraint decides, named correctly."""
+    await add_user(sql_backend, "same@example.com")
+    async with sql_backend.new_uow() as uow:
+        with pytest.raises(EmailTaken):
+            await uow.users.add(make_user("same@example.com"))
+
+
+async def test_a_name_conflict_is_recognised_by_constraint_name(sql_backend: Backend) -> None:
+    owner = await add_user(sql_backend)
+    async with sql_backend.new_uow() as uow:
+        await uow.clients.add(_client(owner.id, "Acme"))
+        with pytest.raises(ClientNameTaken):
+            await uow.clients.add(_client(owner.id, "ACME"))
+
+
+async def test_storage_ping_answers(sql_backend: Backend) -> None:
+    assert sql_backend.engine is not None
+    await SqlAlchemyStorage(sql_backend.engine).ping()
+
+
+UNREACHABLE = [
+    "postgresql+asyncpg://postgres@127.0.0.1:1/none",
+    "postgresql+asyncpg://postgres@host.invalid:5432/none",
+]
+
+
+@pytest.mark.parametrize("url", UNREACHABLE)
+async def test_an_unreachable_postgres_is_storage_unavailable(url: str) -> None:
+    engine = build_engine(DatabaseConfig(url, connect_timeout=2, pool_timeout=2))
+    try:
+        with pytest.raises(StorageUnavailable):
+            async with SqlAlchemyUnitOfWork(engine):
+                pass
+        with pytest.raises(StorageUnavailable):
+            await SqlAlchemyStorage(engine).ping()
+    finally:
+        await engine.dispose()
+
+
+async def test_an_unopenable_sqlite_file_is_storage_unavailable(tmp_path: Path) -> None:
+    engine = build_engine(DatabaseConfig(f"sqlite:///{tmp_path}/missing/dir/db.sqlite"))
+    try:
+        with pytest.raises(StorageUnavailable):
+            async with SqlAlchemyUnitOfWork(engine) as uow:
+                await uow.users.get(uuid4())
+        with pytest.raises(StorageUnavailable):
+            await SqlAlchemyStorage(engine).ping()
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_lost_mid_transaction_is_storage_unavailable(
+    postgres_url: str,
+) -> None:
+    engine = build_engine(DatabaseConfig(postgres_url, pool_size=2))
+    try:
+        uow = SqlAlchemyUnitOfWork(engine)
+        async with uow:
+            await uow.users.list(PageRequest())
+            async with engine.connect() as admin:
+                await admin.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                await admin.commit()
+            with pytest.raises(StorageUnavailable):
+                await uow.users.get(uuid4())
+        # The pool notices and recovers on its own: the next unit works.
+        async with uow:
+            assert await uow.users.get(uuid4()) is None
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_an_exhausted_pool_is_storage_unavailable(postgres_url: str) -> None:
+    engine = build_engine(
+        DatabaseConfig(postgres_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    )
+    try:
+        async with SqlAlchemyUnitOfWork(engine):
+            with pytest.raises(StorageUnavailable):
+                async with SqlAlchemyUnitOfWork(engine):
+                    pass
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_units_do_not_share_a_connection(sql_backend: Backend) -> None:
+    users_made = [make_user() for _ in range(8)]
+
+    async def register(index: int) -> None:
+        async with sql_backend.new_uow() as uow:
+            await uow.users.add(users_made[index])
+            await asyncio.sleep(0)
+            await uow.commit()
+
+    await asyncio.gather(*(register(i) for i in range(8)))
+    async with sql_backend.new_uow() as uow:
+        assert (await uow.users.list(PageRequest(limit=50))).total == 8
+
+
+def test_plain_urls_get_their_async_driver() -> None:
+    assert async_database_url("sqlite:///./x.db") == "sqlite+aiosqlite:///./x.db"
+    assert async_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert async_database_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert async_database_url("postgresql+asyncpg://u@h/db") == "postgresql+asyncpg://u@h/db"
