@@ -126,9 +126,15 @@ class Settings(BaseSettings):
     @field_validator("login_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:
-        if value.strip().lower() in {"off", "none", "0"} or _RATE.match(value.lower()):
-            return value.strip().lower()
-        raise ValueError("must look like '10/minute' (second, minute, hour, day) or 'off'")
+        normalised = value.strip().lower()
+        if normalised in {"off", "none", "0"}:
+            return normalised
+        match = _RATE.match(normalised)
+        if match is None:
+            raise ValueError("must look like '10/minute' (second, minute, hour, day) or 'off'")
+        if int(match.group(1)) < 1:
+            raise ValueError("the number of attempts must be at least 1 (or 'off')")
+        return normalised
 
     @model_validator(mode="after")
     def _production_needs_a_strong_secret(self) -> Settings:
@@ -185,22 +191,29 @@ def resolve_secret_key(settings: Settings) -> str:
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value()
     path = settings.secret_key_file or settings.data_dir / ".clientbook-secret"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_text(encoding="utf-8").strip()
-        if len(secret) < 32:
-            raise ConfigurationError(f"the secret key file {path} is empty or too short") from None
-        return secret
-    secret = secrets.token_urlsafe(48)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secret)
-    log.warning(
-        "%sSECRET_KEY is not set: generated one and stored it in %s (mode 0600). "
-        "Set it explicitly in production.",
-        ENV_PREFIX,
-        path,
-    )
+    if not path.exists():
+        # Write to a private temporary file, then hard-link it into place: the link is
+        # atomic and fails if another process won the race, so nobody ever reads a
+        # half-written secret and every process ends up with the same one.
+        candidate = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(candidate, path)
+            log.warning(
+                "%sSECRET_KEY is not set: generated one and stored it in %s (mode 0600). "
+                "Set it explicitly in production.",
+                ENV_PREFIX,
+                path,
+            )
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    secret = path.read_text(encoding="utf-8").strip()
+    if len(secret) < 32:
+        raise ConfigurationError(f"the secret key file {path} is empty or too short")
     return secret
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,7 @@ def test_database_urls_get_their_async_driver(
         ("CLIENTBOOK_LOGIN_RATE_LIMIT", "10/fortnight"),
         ("CLIENTBOOK_LOG_LEVEL", "chatty"),
         ("CLIENTBOOK_LOG_FORMAT", "xml"),
+        ("CLIENTBOOK_LOGIN_RATE_LIMIT", "0/minute"),
     ],
 )
 def test_a_bad_value_is_a_configuration_error_naming_the_variable(
@@ -208,3 +210,12 @@ def test_without_a_sqlite_file_the_secret_lives_in_the_working_directory(
     settings = Settings(database_url="postgresql://app@db/book")
     resolve_secret_key(settings)
     assert (tmp_path / ".clientbook-secret").exists()
+
+
+def test_processes_racing_to_create_the_secret_all_get_the_same_one(tmp_path: Path) -> None:
+    """Workers starting together must agree, and none may read a half-written file."""
+    settings = load_settings(secret_key_file=tmp_path / "secret")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        secrets_seen = set(pool.map(lambda _: resolve_secret_key(settings), range(32)))
+    assert len(secrets_seen) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["secret"]  # no temporary files left
