@@ -32,6 +32,12 @@ async def _current(container: Container) -> Any:
     return await _settle(container.migrator().current())
 
 
+async def _current_and_head(container: Container) -> tuple[Any, Any]:
+    migrator = container.migrator()
+    head = getattr(migrator, "head", None)  # optional: the newest revision the code knows
+    return await _settle(migrator.current()), None if head is None else await _settle(head())
+
+
 def build_db() -> typer.Typer:
     app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
@@ -55,8 +61,13 @@ def build_db() -> typer.Typer:
         if _is_memory(rt):
             rt.out.print("In-memory storage has no schema revision.")
             return
-        revision = rt.run(_current)
-        rt.out.print(f"{revision}" if revision else "No migration applied yet (empty database).")
+        revision, head = rt.run(_current_and_head)
+        if not revision:
+            rt.out.print("No migration applied yet (empty database): run clientbook db upgrade.")
+        elif head is None or revision == head:
+            rt.out.print(f"{revision} (up to date)")
+        else:
+            rt.out.print(f"{revision} (behind {head}: run clientbook db upgrade)")
 
     return app
 

@@ -5,7 +5,7 @@ Each test gets its own storage, parametrised over the backends:
 
 - ``memory``: one container for the whole test (in-memory data lives in the container,
   like in one process), handed to the program through ``build_app``'s factory;
-- ``sqlite``: a temporary database file, migrated by ``clientbook db upgrade``, and a
+- ``sqlite`` and ``postgresql``: a fresh migrated database (root ``conftest.py``) and a
   fresh container per command, exactly like separate runs of the program.
 """
 
@@ -26,7 +26,8 @@ from entrypoints.cli.main import build_app
 PASSWORD = "correct horse battery"
 EMAIL = "ada@example.com"
 SECRET = "a-cli-test-signing-secret-long-enough-for-hmac-0123456789"
-BACKENDS = ["memory"]
+KEEP = ("CLIENTBOOK_TEST_", "CLIENTBOOK_REQUIRE_")  # test infrastructure, not settings
+BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 class Cli(Protocol):
@@ -46,7 +47,7 @@ def make_factory(overrides: dict[str, Any]) -> Callable[[], Container]:
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No CLIENTBOOK_* variable or ./.env from the developer's machine leaks in."""
     for name in list(os.environ):
-        if name.startswith("CLIENTBOOK_"):
+        if name.startswith("CLIENTBOOK_") and not name.startswith(KEEP):
             monkeypatch.delenv(name)
     monkeypatch.setenv("COLUMNS", "200")  # Rich's width off a terminal: wide tables
     monkeypatch.chdir(tmp_path)
@@ -58,11 +59,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings_overrides(backend: str, tmp_path: Path) -> dict[str, Any]:
+def settings_overrides(
+    backend: str, tmp_path: Path, database_url_for: Callable[[str], str]
+) -> dict[str, Any]:
+    memory = backend == "memory"
     return {
         "env": "test",
-        "persistence": "memory" if backend == "memory" else "sqlalchemy",
-        "database_url": f"sqlite:///{tmp_path / 'book.db'}",
+        "persistence": "memory" if memory else "sqlalchemy",
+        "database_url": f"sqlite:///{tmp_path / 'unused.db'}"
+        if memory
+        else database_url_for(backend),
         "secret_key": SECRET,
         "bcrypt_rounds": 4,
         "login_rate_limit": "off",
@@ -82,16 +88,13 @@ def make_container(
 
 
 @pytest.fixture
-def cli(backend: str, make_container: Callable[[], Container]) -> Cli:
+def cli(make_container: Callable[[], Container]) -> Cli:
     app = build_app(make_container)
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None) -> Result:
         return runner.invoke(app, list(args), input=input)
 
-    if backend == "sqlite":
-        migrated = invoke("db", "upgrade")
-        assert migrated.exit_code == 0, migrated.output
     return invoke
 
 
