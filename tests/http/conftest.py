@@ -22,23 +22,28 @@ from http_helpers import PASSWORD, SECRET, Account
 from container import Container, load_settings
 from entrypoints.http.app import create_app
 
-PERSISTENCES = ["memory"]
 
-
-@pytest.fixture(params=PERSISTENCES)
-def persistence(request: pytest.FixtureRequest) -> str:
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def storage_kind(request: pytest.FixtureRequest) -> str:
+    """Every HTTP test runs on each storage: in memory, SQLite, PostgreSQL."""
     return str(request.param)
 
 
 @pytest.fixture
-def settings_overrides(persistence: str, tmp_path: Path) -> dict[str, Any]:
+def settings_overrides(
+    storage_kind: str, tmp_path: Path, database_url_for: Callable[[str], str]
+) -> dict[str, Any]:
     """Override or extend in a test module to change settings (e.g. rate limits)."""
+    if storage_kind == "memory":
+        persistence, url = "memory", f"sqlite:///{tmp_path / 'unused.db'}"
+    else:
+        persistence, url = "sqlalchemy", database_url_for(storage_kind)
     return {
         "env": "test",
         "persistence": persistence,
         "secret_key": SECRET,
         "bcrypt_rounds": 4,
-        "database_url": f"sqlite:///{tmp_path / 'clientbook.db'}",
+        "database_url": url,
         "login_rate_limit": "off",
         "cors_origins": ["https://app.example.com"],
     }

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 PASSWORD = "correct horse battery"
+
+# For tests whose outcome cannot depend on the storage (request validation, token
+# forgery): run them on the in-memory adapter only, and keep the suite quick.
+storage_independent = pytest.mark.parametrize("storage_kind", ["memory"], indirect=True)
 SECRET = "a-test-signing-secret-long-enough-for-every-hmac-algorithm-0123456789"
 
 

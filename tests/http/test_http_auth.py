@@ -11,7 +11,7 @@ from uuid import UUID
 import httpx
 import jwt
 import pytest
-from http_helpers import PASSWORD, SECRET, Account, assert_problem
+from http_helpers import PASSWORD, SECRET, Account, assert_problem, storage_independent
 
 from container import Container
 
@@ -38,6 +38,7 @@ async def test_register_twice_in_any_case_is_a_conflict(api: httpx.AsyncClient) 
     assert_problem(again, 409, "email_taken")
 
 
+@storage_independent
 @pytest.mark.parametrize(
     ("password", "status", "code"),
     [
@@ -69,6 +70,7 @@ async def test_password_limits_count_utf8_bytes(
         assert password not in response.text
 
 
+@storage_independent
 @pytest.mark.parametrize(
     "body",
     [
@@ -86,6 +88,7 @@ async def test_register_rejects_bad_bodies(api: httpx.AsyncClient, body: dict[st
     assert problem["errors"]
 
 
+@storage_independent
 async def test_unknown_fields_are_named_in_the_problem(api: httpx.AsyncClient) -> None:
     response = await api.post(
         "/auth/register",
@@ -101,6 +104,7 @@ async def test_unknown_fields_are_named_in_the_problem(api: httpx.AsyncClient) -
     ]
 
 
+@storage_independent
 async def test_validation_errors_never_echo_the_password(api: httpx.AsyncClient) -> None:
     secret = "hunter2-but-longer-and-secret"
     response = await api.post("/auth/register", json={"email": 42, "password": {"x": secret}})
@@ -135,6 +139,7 @@ async def test_login_answers_alike_for_unknown_email_and_wrong_password(
     assert first == second
 
 
+@storage_independent
 async def test_login_with_an_overlong_password_is_a_validation_error(
     api: httpx.AsyncClient,
 ) -> None:
@@ -142,6 +147,7 @@ async def test_login_with_an_overlong_password_is_a_validation_error(
     assert_problem(response, 422, "password_too_long")
 
 
+@storage_independent
 async def test_login_rejects_unknown_fields(api: httpx.AsyncClient) -> None:
     response = await api.post(
         "/auth/login", json={"email": "a@example.com", "password": PASSWORD, "remember": True}
@@ -237,6 +243,7 @@ def _unsigned(claims: dict[str, Any]) -> str:
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
+@storage_independent
 @pytest.mark.parametrize(
     "authorization",
     [

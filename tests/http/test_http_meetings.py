@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from http_helpers import Account, assert_problem
+from http_helpers import Account, assert_problem, storage_independent
 
 MARCH = "2026-03-02T09:30:00+01:00"
 
@@ -67,6 +67,7 @@ async def test_revenue_accepts_numbers_and_strings(
     assert (await schedule(api, ada, revenue=revenue))["revenue"] == expected
 
 
+@storage_independent
 @pytest.mark.parametrize(
     ("changes", "code"),
     [
@@ -95,6 +96,7 @@ async def test_schedule_rejects_bad_input(
     assert_problem(response, 422, code)
 
 
+@storage_independent
 async def test_naive_datetimes_name_the_field(api: httpx.AsyncClient, ada: Account) -> None:
     response = await api.post(
         "/meetings",
@@ -366,6 +368,7 @@ async def test_revenue_report_totals_and_groups(api: httpx.AsyncClient, ada: Acc
     ]
 
 
+@storage_independent
 @pytest.mark.parametrize(
     ("params", "code"),
     [

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from dependency_injector import providers
-from http_helpers import PASSWORD, Account, assert_problem
+from http_helpers import PASSWORD, Account, assert_problem, storage_independent
 
 from container import Container
 from domain.errors import StorageUnavailable
@@ -32,17 +32,20 @@ class UnreachableStorage:
         self.closed = True
 
 
+@storage_independent
 async def test_unknown_route_is_a_problem(http: httpx.AsyncClient) -> None:
     assert_problem(await http.get("/api/v1/nothing-here"), 404, "not_found")
     assert_problem(await http.get("/nothing-here"), 404, "not_found")
 
 
+@storage_independent
 async def test_wrong_method_is_a_problem_with_allow(api: httpx.AsyncClient) -> None:
     response = await api.put("/clients")
     assert_problem(response, 405, "method_not_allowed")
     assert response.headers["allow"]
 
 
+@storage_independent
 @pytest.mark.parametrize(
     ("content", "content_type"),
     [
@@ -61,6 +64,7 @@ async def test_unparsable_bodies_are_problems(
     assert_problem(response, 422, "validation_error")
 
 
+@storage_independent
 async def test_a_crash_is_a_500_problem_with_the_request_id(
     container: Container, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -83,6 +87,7 @@ async def test_a_crash_is_a_500_problem_with_the_request_id(
     assert any("req-42" in r.getMessage() and r.exc_info for r in logged)
 
 
+@storage_independent
 async def test_request_ids_are_echoed_or_generated(http: httpx.AsyncClient) -> None:
     given = await http.get("/health", headers={"X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"
@@ -94,6 +99,7 @@ async def test_request_ids_are_echoed_or_generated(http: httpx.AsyncClient) -> N
     assert problem.headers["x-request-id"]
 
 
+@storage_independent
 async def test_cors_allows_configured_origins_only(http: httpx.AsyncClient) -> None:
     preflight = await http.options(
         "/api/v1/clients",
@@ -132,6 +138,7 @@ async def test_readiness_is_503_when_storage_is_unreachable(container: Container
         assert storage.closed
 
 
+@storage_independent
 async def test_openapi_documents_routes_and_problems(http: httpx.AsyncClient) -> None:
     response = await http.get("/openapi.json")
     assert response.status_code == 200
@@ -181,6 +188,7 @@ async def test_openapi_documents_routes_and_problems(http: httpx.AsyncClient) ->
     assert "HTTPValidationError" not in schema["components"]["schemas"]
 
 
+@storage_independent
 async def test_swagger_ui_is_served(http: httpx.AsyncClient) -> None:
     response = await http.get("/docs")
     assert response.status_code == 200
