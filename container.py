@@ -24,6 +24,10 @@ from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshTokenGenerator
+from adapters.sqlalchemy.engine import DatabaseConfig, build_engine
+from adapters.sqlalchemy.migrations import AlembicMigrator
+from adapters.sqlalchemy.storage import SqlAlchemyStorage
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.system import SystemClock, Uuid7Generator
 from application.auth import (
     AuthenticateUser,
@@ -94,6 +98,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(10, ge=0, le=200)
     db_pool_timeout: float = Field(5.0, gt=0, le=120)
     db_connect_timeout: float = Field(5.0, gt=0, le=120)
+    db_command_timeout: float = Field(30.0, gt=0, le=3600)
+    db_pool_pre_ping: bool = True
 
     @field_validator("database_url")
     @classmethod
@@ -250,13 +256,29 @@ class Container(containers.DeclarativeContainer):
     login_rate_limiter = providers.Singleton(build_login_rate_limiter, settings)
 
     # -- persistence ----------------------------------------------------------------
+    database = providers.Singleton(
+        DatabaseConfig,
+        url=settings.provided.database_url,
+        pool_size=settings.provided.db_pool_size,
+        max_overflow=settings.provided.db_max_overflow,
+        pool_timeout=settings.provided.db_pool_timeout,
+        connect_timeout=settings.provided.db_connect_timeout,
+        command_timeout=settings.provided.db_command_timeout,
+        pool_pre_ping=settings.provided.db_pool_pre_ping,
+    )
+    # One engine (and pool) per process; each unit of work borrows one connection from it.
+    engine = providers.Singleton(build_engine, database)
+    # Sync methods, safe to call with or without a running event loop.
+    migrator = providers.Singleton(AlembicMigrator, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore)
     uow = providers.Selector(
         settings.provided.persistence,
+        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine),
         memory=providers.Factory(InMemoryUnitOfWork, memory_store),
     )
     storage = providers.Selector(
         settings.provided.persistence,
+        sqlalchemy=providers.Singleton(SqlAlchemyStorage, engine),
         memory=providers.Singleton(InMemoryStorage, memory_store),
     )
     check_readiness = providers.Factory(CheckReadiness, storage=storage)

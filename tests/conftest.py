@@ -33,10 +33,14 @@ from adapters.sqlalchemy.tables import metadata
 
 POSTGRES_ENV = "CLIENTBOOK_TEST_POSTGRES_URL"
 REQUIRE_ENV = "CLIENTBOOK_REQUIRE_POSTGRES"
+# Read once at start-up: tests that scrub CLIENTBOOK_* variables (settings isolation)
+# must not turn a session-wide PostgreSQL fixture into a cached skip.
+_POSTGRES_URL = os.environ.get(POSTGRES_ENV)
+_POSTGRES_REQUIRED = os.environ.get(REQUIRE_ENV) == "1"
 
 
 def _skip_or_fail(reason: str) -> None:
-    if os.environ.get(REQUIRE_ENV) == "1":
+    if _POSTGRES_REQUIRED:
         pytest.fail(f"{REQUIRE_ENV}=1 but {reason}", pytrace=False)
     pytest.skip(reason)
 
@@ -70,7 +74,7 @@ def _admin(url: str, *statements: str) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_server_url() -> str:
-    url = os.environ.get(POSTGRES_ENV)
+    url = _POSTGRES_URL
     if not url:
         _skip_or_fail(f"{POSTGRES_ENV} is not set: PostgreSQL cases skipped")
         raise AssertionError("unreachable")

@@ -114,8 +114,10 @@ class AlembicMigrator:
     def __init__(self, database_url: str) -> None:
         self._url = database_url
 
-    def upgrade(self) -> None:
+    def upgrade(self) -> str | None:
+        """Apply pending migrations; returns the revision the database is now at."""
         upgrade_to_head(self._url)
+        return head_revision()
 
     def current(self) -> str | None:
         return current_revision(self._url)
