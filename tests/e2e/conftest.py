@@ -1,8 +1,9 @@
 """A real server process: ``python -m entrypoints.http`` (migrations, then uvicorn).
 
-Each test gets its own throw-away PostgreSQL database on the server named by
-``CLIENTBOOK_TEST_POSTGRES_URL``. Without it the tests skip, unless
-``CLIENTBOOK_REQUIRE_POSTGRES=1`` (CI), where a missing server is a failure.
+Each test gets its own empty PostgreSQL database (the root conftest's
+``fresh_postgres_database``), which the server migrates on start. Without
+``CLIENTBOOK_TEST_POSTGRES_URL`` the tests skip, unless ``CLIENTBOOK_REQUIRE_POSTGRES=1``
+(CI), where a missing server is a failure.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -27,36 +26,10 @@ SECRET = "an-e2e-secret-shared-by-every-worker-0123456789abcdef"
 STARTUP_SECONDS = 60
 
 
-def _admin_url() -> str:
-    url = os.environ.get("CLIENTBOOK_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CLIENTBOOK_REQUIRE_POSTGRES") == "1":
-            pytest.fail("CLIENTBOOK_REQUIRE_POSTGRES=1 but CLIENTBOOK_TEST_POSTGRES_URL is unset")
-        pytest.skip("CLIENTBOOK_TEST_POSTGRES_URL is not set: no PostgreSQL to run against")
-    return url
-
-
-def _asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 @pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    """A fresh, empty database for one test, dropped afterwards."""
-    admin = _asyncpg_dsn(_admin_url())
-    name = f"clientbook_e2e_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(admin, timeout=10)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    base, _, _ = admin.rpartition("/")
-    yield f"{base}/{name}"
-    connection = await asyncpg.connect(admin, timeout=10)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+def database_url(fresh_postgres_database: str) -> str:
+    """An empty database of the test's own: the server under test migrates it."""
+    return fresh_postgres_database
 
 
 def _free_port() -> int:
