@@ -24,7 +24,10 @@ async def _prepare(container: Container) -> None:
     """Bring the schema up to date and release the connections used for it."""
     try:
         if container.settings().persistence == "sqlalchemy":
-            await _settle(container.migrator().upgrade())
+            migrator = container.migrator()
+            await _settle(migrator.upgrade())
+            revision = await _settle(migrator.current())
+            print(f"Database schema up to date (revision {revision}).", file=sys.stderr)
     finally:
         await container.storage().close()
 
@@ -45,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    asyncio.run(_prepare(container))
+    try:
+        asyncio.run(_prepare(container))
+    except Exception as error:  # any failure here means "do not start"; say why, briefly
+        print(f"cannot prepare the database: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     print(
         f"Clientbook on http://{args.host}:{args.port} - docs at "
         f"http://{args.host}:{args.port}/docs",
