@@ -9,14 +9,23 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, text
 
 from adapters.sqlalchemy.engine import DatabaseConfig, async_database_url, build_engine
+from adapters.sqlalchemy.errors import translate
 from adapters.sqlalchemy.storage import SqlAlchemyStorage
 from adapters.sqlalchemy.tables import clients, contacts, meetings, users
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.clients import Client, Contact
-from domain.errors import ClientNameTaken, EmailTaken, StorageUnavailable
+from domain.errors import (
+    ClientNameTaken,
+    Conflict,
+    DomainError,
+    EmailTaken,
+    NotFound,
+    StorageUnavailable,
+)
 from domain.pagination import PageRequest
 from domain.queries import ClientQuery, Period
 from domain.reports import ReportGrouping
@@ -234,3 +243,55 @@ def test_plain_urls_get_their_async_driver() -> None:
     assert async_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert async_database_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert async_database_url("postgresql+asyncpg://u@h/db") == "postgresql+asyncpg://u@h/db"
+
+
+async def test_a_violation_reported_at_commit_is_translated_too(sqlite_url: str) -> None:
+    """SQLite checks deferred foreign keys at COMMIT: the error still comes out as ours."""
+    engine = build_engine(DatabaseConfig(sqlite_url))
+    try:
+        uow = SqlAlchemyUnitOfWork(engine)
+        async with uow:
+            await uow._connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            await uow.clients.add(_client(uuid4(), "Orphan"))  # no such owner
+            with pytest.raises(NotFound):
+                await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+class _Driver(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ConnectionRefusedError(111, "refused"), StorageUnavailable),
+        (TimeoutError(), StorageUnavailable),
+        (sa_exc.TimeoutError("QueuePool limit reached"), StorageUnavailable),
+        (sa_exc.OperationalError("SELECT 1", {}, _Driver("server closed")), StorageUnavailable),
+        (
+            sa_exc.IntegrityError("INSERT", {}, _Driver("UNIQUE constraint failed: users.email")),
+            EmailTaken,
+        ),
+        (
+            sa_exc.IntegrityError(
+                "INSERT",
+                {},
+                _Driver("UNIQUE constraint failed: clients.owner_id, clients.name_key"),
+            ),
+            ClientNameTaken,
+        ),
+        (sa_exc.IntegrityError("INSERT", {}, _Driver("CHECK constraint failed")), Conflict),
+    ],
+)
+def test_driver_errors_translate_to_domain_errors(
+    error: BaseException, expected: type[DomainError]
+) -> None:
+    assert type(translate(error)) is expected
+
+
+def test_programming_errors_are_not_disguised() -> None:
+    bug = sa_exc.ProgrammingError("SELEC 1", {}, _Driver("syntax error"))
+    assert translate(bug) is bug
+    assert translate(KeyError("x")).__class__ is KeyError
