@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Applies pending migrations (SQLite ./clientbook.db by default), then serves.
+# `clientbook serve`: applies pending migrations (SQLite ./clientbook.db by default), then serves.
 run: $(STAMP)
-	$(BIN)/python -m entrypoints.http --host $(HOST) --port $(PORT)
+	$(BIN)/clientbook serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
