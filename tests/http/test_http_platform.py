@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -216,3 +217,41 @@ class TestRateLimit:
         assert 1 <= int(limited.headers["retry-after"]) <= 60
         form = await api.post("/auth/token", data={"username": ada.email, "password": PASSWORD})
         assert_problem(form, 429, "rate_limited")
+
+
+class DownUnitOfWork:
+    """A unit of work whose database has gone away."""
+
+    async def __aenter__(self) -> DownUnitOfWork:
+        raise StorageUnavailable()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class ExportThatLosesTheDatabase:
+    async def execute(self, meeting_filter: object) -> AsyncIterator[str]:
+        yield "id,client_id,client_name,starts_at,duration_minutes,revenue,notes\r\n"
+        raise StorageUnavailable()
+
+
+@storage_independent
+async def test_a_lost_database_is_a_503_problem(
+    api: httpx.AsyncClient, ada: Account, container: Container
+) -> None:
+    with container.uow.override(providers.Factory(DownUnitOfWork)):
+        response = await api.get("/clients", headers=ada.headers)
+        assert_problem(response, 503, "storage_unavailable")
+        login = await api.post("/auth/login", json={"email": ada.email, "password": PASSWORD})
+        assert_problem(login, 503, "storage_unavailable")
+    # And the service recovers by itself once the database is back.
+    assert (await api.get("/clients", headers=ada.headers)).status_code == 200
+
+
+@storage_independent
+async def test_an_export_that_fails_before_streaming_is_a_clean_503(
+    api: httpx.AsyncClient, ada: Account, container: Container
+) -> None:
+    with container.export_meetings.override(providers.Object(ExportThatLosesTheDatabase())):
+        response = await api.get("/meetings/export", headers=ada.headers)
+    assert_problem(response, 503, "storage_unavailable")
