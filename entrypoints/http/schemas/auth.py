@@ -33,7 +33,7 @@ class RefreshIn(Input):
 
 
 class ProfilePatch(Input):
-    """Absent fields stay as they are; ``full_name: null`` clears the name."""
+    """Absent fields stay as they are; `full_name: null` clears the name."""
 
     full_name: str | MISSING | None = Field(MISSING, examples=["Ada King"])
     password: str | MISSING = Field(MISSING, description="The new password (8 to 72 bytes).")

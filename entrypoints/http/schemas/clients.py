@@ -55,9 +55,11 @@ class ClientIn(Input):
 
 
 class ClientPatch(Input):
-    """Absent fields stay as they are; ``null`` clears ``company`` or ``notes``."""
+    """Absent fields stay as they are; `null` clears `company` or `notes`."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"company": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"notes": "Moved to quarterly billing."}]}
+    )
 
     name: str | MISSING = MISSING
     company: str | MISSING | None = MISSING

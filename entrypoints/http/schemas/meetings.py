@@ -48,9 +48,11 @@ class MeetingIn(Input):
 
 
 class MeetingPatch(Input):
-    """Absent fields stay; ``null`` clears ``client_id`` or ``notes`` (a 422 elsewhere)."""
+    """Absent fields stay; `null` clears `client_id` or `notes` (a 422 elsewhere)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"revenue": 900, "notes": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"revenue": 900, "duration_minutes": 45}]}
+    )
 
     client_id: UUID | MISSING | None = MISSING
     starts_at: AwareDatetime | MISSING = MISSING
