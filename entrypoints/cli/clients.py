@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from application.clients import AddClientCommand, ContactDraft
@@ -14,7 +15,7 @@ from domain.pagination import Page, PageRequest
 from domain.queries import ClientQuery
 from entrypoints.cli.options import UserOption
 from entrypoints.cli.parsing import SpecError, parse_contact
-from entrypoints.cli.render import contact, count
+from entrypoints.cli.render import contact, count, plain
 from entrypoints.cli.runtime import find_user, runtime
 
 
@@ -47,10 +48,10 @@ def build() -> typer.Typer:
             table.add_column(column)
         for client in page.items:
             table.add_row(
-                client.name,
-                client.company or "",
-                "\n".join(contact(c) for c in client.contacts),
-                client.notes or "",
+                plain(client.name),
+                plain(client.company),
+                plain("\n".join(contact(c) for c in client.contacts)),
+                plain(client.notes),
             )
         rt.out.print(table)
         if offset + len(page.items) < page.total:
@@ -85,7 +86,7 @@ def build() -> typer.Typer:
 
         client = rt.run(work)
         rt.out.print(
-            f"[green]Added client[/] {client.name} "
+            f"[green]Added client[/] {escape(client.name)} "
             f"with {count(len(client.contacts), 'contact')} [dim](id {client.id})[/]"
         )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
+from rich.markup import escape
 
 from container import Container
 from domain.queries import MeetingFilter
@@ -56,7 +57,7 @@ def build() -> typer.Typer:
 
         exported = rt.run(work)
         if out is not None:
-            rt.err.print(f"[green]Exported[/] {count(exported, 'meeting')} to {out}")
+            rt.err.print(f"[green]Exported[/] {count(exported, 'meeting')} to {escape(str(out))}")
 
     return app
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from application.meetings import ScheduleMeetingCommand
@@ -17,7 +18,7 @@ from domain.pagination import Page, PageRequest
 from domain.queries import ClientQuery, MeetingFilter, MeetingQuery
 from domain.values import name_key
 from entrypoints.cli.options import FromOption, ToOption, UserOption, instant_option
-from entrypoints.cli.render import count, instant, money
+from entrypoints.cli.render import count, instant, money, plain
 from entrypoints.cli.runtime import find_user, runtime
 
 NAME_SEARCH_PAGE = 100
@@ -87,7 +88,7 @@ def build() -> typer.Typer:
             return scheduled, None if found is None else found.name
 
         meeting, client_name = rt.run(work)
-        with_whom = f" with {client_name}" if client_name else ""
+        with_whom = f" with {escape(client_name)}" if client_name else ""
         rt.out.print(
             f"[green]Scheduled meeting[/]{with_whom} at {instant(meeting.starts_at)}, "
             f"{meeting.duration_minutes} min, revenue {money(meeting.revenue)} "
@@ -144,10 +145,10 @@ def build() -> typer.Typer:
         for meeting in page.items:
             table.add_row(
                 instant(meeting.starts_at),
-                names.get(meeting.client_id, "") if meeting.client_id else "",
+                plain(names.get(meeting.client_id) if meeting.client_id else None),
                 str(meeting.duration_minutes),
                 money(meeting.revenue),
-                meeting.notes or "",
+                plain(meeting.notes),
             )
         rt.out.print(table)
         if offset + len(page.items) < page.total:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from rich.text import Text
+
 from application.views import ContactView
+
+
+def plain(text: str | None) -> Text:
+    """User data for a table cell: shown as typed, never read as Rich markup."""
+    return Text(text or "")
 
 
 def money(amount: Decimal) -> str:

@@ -14,7 +14,7 @@ from container import Container
 from domain.queries import Period
 from domain.reports import ReportGrouping, RevenueTotals
 from entrypoints.cli.options import UserOption, bound_option
-from entrypoints.cli.render import day, money
+from entrypoints.cli.render import day, money, plain
 from entrypoints.cli.runtime import find_user, runtime
 
 
@@ -76,7 +76,9 @@ def _table(report: RevenueReportView) -> Table:
     table.add_column("Revenue", justify="right", footer=money(total.revenue))
     for group in report.groups:
         totals = group.totals
-        table.add_row(group.label, f"{totals.meetings:,}", _hours(totals), money(totals.revenue))
+        table.add_row(
+            plain(group.label), f"{totals.meetings:,}", _hours(totals), money(totals.revenue)
+        )
     return table
 
 

@@ -13,7 +13,7 @@ from application.views import UserView
 from container import Container
 from domain.pagination import PageRequest
 from domain.values import EmailAddress
-from entrypoints.cli.render import count, day
+from entrypoints.cli.render import count, day, plain
 from entrypoints.cli.runtime import runtime
 
 PAGE = 500
@@ -68,7 +68,7 @@ def build() -> typer.Typer:
             table.add_column(column)
         for user in users:
             role = "admin" if user.is_admin else "user"
-            table.add_row(user.email, user.full_name or "", role, day(user.created_at))
+            table.add_row(plain(user.email), plain(user.full_name), role, day(user.created_at))
         rt.out.print(table)
 
     return app

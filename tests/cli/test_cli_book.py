@@ -246,3 +246,21 @@ def test_demo_fills_a_book_and_can_run_again(cli: Cli, user: str) -> None:
                  "2100-01-01", "--by", "month")  # fmt: skip
     assert report.exit_code == 0
     assert len([line for line in report.stdout.splitlines() if "-" in line[:12]]) >= 1
+
+
+def test_user_text_is_shown_as_typed_never_as_markup(cli: Cli, user: str) -> None:
+    name = "[bold]Brackets[/] & Co [/]"
+    added = cli("clients", "add", name, "--user", user, "--notes", "[red]not red[/red]")
+    assert added.exit_code == 0, added.output
+    assert f"Added client {name} with 0 contacts" in added.stdout
+    listed = cli("clients", "list", "--user", user)
+    assert listed.exit_code == 0
+    assert name in listed.stdout
+    assert "[red]not red[/red]" in listed.stdout
+    add_meeting(cli, user, "--client", name, "--at", "2026-01-05T10:00Z", "--minutes", "60",
+                "--notes", "[/]")  # fmt: skip
+    meetings = cli("meetings", "list", "--user", user)
+    assert name in meetings.stdout
+    report = cli("report", "revenue", "--user", user, "--from", "2026-01-01", "--to",
+                 "2026-02-01", "--by", "client")  # fmt: skip
+    assert name in report.stdout
