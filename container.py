@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(5.0, gt=0, le=120)
     db_connect_timeout: float = Field(5.0, gt=0, le=120)
     db_command_timeout: float = Field(30.0, gt=0, le=3600)
-    db_pool_pre_ping: bool = True
+    db_pool_pre_ping: bool = False
 
     @field_validator("database_url")
     @classmethod

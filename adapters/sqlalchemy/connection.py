@@ -14,19 +14,46 @@ from domain.errors import DomainError
 
 
 class Db:
-    """Per-transaction state shared by the repositories of one unit of work."""
+    """Per-transaction state shared by the repositories of one unit of work.
 
-    __slots__ = ("_conn", "loaded_contacts")
+    With ``defer_begin`` the connection starts in autocommit and the transaction begins
+    at the first write (INSERT/UPDATE/DELETE) or stream: a unit that only reads then
+    costs its SELECTs alone, without a BEGIN and a ROLLBACK round trip. Under READ
+    COMMITTED (PostgreSQL's default) a read sees the same data either way, since every
+    statement takes a fresh snapshot; everything from the first write on is one
+    transaction. (SQLite's driver already begins lazily, before the first write.)
+    """
+
+    __slots__ = ("_conn", "_deferred", "loaded_contacts")
 
     def __init__(self) -> None:
         self._conn: AsyncConnection | None = None
+        self._deferred = False
         # Contact ids (in stored order) of clients loaded in this transaction, so that
         # ``ClientRepository.update`` can diff contacts without reading them again.
         self.loaded_contacts: dict[UUID, list[UUID]] = {}
 
-    def bind(self, conn: AsyncConnection | None) -> None:
+    def bind(self, conn: AsyncConnection | None, *, defer_begin: bool = False) -> None:
         self._conn = conn
+        self._deferred = defer_begin
         self.loaded_contacts = {}
+
+    async def begin(self) -> None:
+        """Leave autocommit, so that what follows runs in one transaction."""
+        if not self._deferred:
+            return
+        self._deferred = False
+        conn = self.conn
+        try:
+            # Ends SQLAlchemy's bookkeeping transaction (nothing to commit on the server:
+            # the reads ran in autocommit), then restores the engine's isolation level.
+            await conn.commit()
+            await conn.execution_options(isolation_level=conn.default_isolation_level)
+        except Exception as error:
+            translated = translate(error)
+            if translated is error:
+                raise
+            raise translated from error
 
     @property
     def conn(self) -> AsyncConnection:
@@ -39,6 +66,8 @@ class Db:
         statement: Executable,
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> CursorResult[Any]:
+        if self._deferred and statement.is_dml:
+            await self.begin()
         try:
             return await self.conn.execute(statement, params)
         except DomainError:

@@ -37,7 +37,8 @@ class DatabaseConfig:
     pool_timeout: float = 5.0
     connect_timeout: float = 5.0
     command_timeout: float = 30.0
-    pool_pre_ping: bool = True
+    # Off: a ping per checkout is a round trip per unit of work; see ADR 0002.
+    pool_pre_ping: bool = False
     echo: bool = False
 
 

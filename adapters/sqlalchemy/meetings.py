@@ -192,7 +192,9 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
             .order_by(meetings.c.starts_at, meetings.c.id)
             .execution_options(yield_per=EXPORT_BATCH)
         )
-        # A server-side cursor on PostgreSQL; batches of EXPORT_BATCH rows on SQLite.
+        # A server-side cursor on PostgreSQL (which needs a transaction); batches of
+        # EXPORT_BATCH rows on SQLite.
+        await self._db.begin()
         async with domain_errors(), self._db.conn.stream(statement) as result:
             async for row in result:
                 yield MeetingExportRow(

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 class SqlAlchemyUnitOfWork(UnitOfWork):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # See Db: on PostgreSQL a unit that only reads skips BEGIN and ROLLBACK.
+        self._defer_begin = engine.dialect.name == "postgresql"
         self._conn: AsyncConnection | None = None
         self._db = Db()
         self.users = SqlAlchemyUserRepository(self._db)
@@ -41,10 +43,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             raise RuntimeError("this unit of work is already in progress")
         try:
             conn = await self._engine.connect()
+            if self._defer_begin:
+                # No round trip: asyncpg simply does not open a transaction in autocommit.
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
         except Exception as error:
             _reraise(error)
         self._conn = conn
-        self._db.bind(conn)
+        self._db.bind(conn, defer_begin=self._defer_begin)
         return self
 
     async def __aexit__(

@@ -295,3 +295,32 @@ def test_programming_errors_are_not_disguised() -> None:
     bug = sa_exc.ProgrammingError("SELEC 1", {}, _Driver("syntax error"))
     assert translate(bug) is bug
     assert translate(KeyError("x")).__class__ is KeyError
+
+
+@pytest.mark.postgres
+async def test_a_reading_unit_skips_begin_and_a_writing_one_is_one_transaction(
+    postgres_url: str,
+) -> None:
+    engine = build_engine(DatabaseConfig(postgres_url, pool_size=1, max_overflow=0))
+    try:
+        uow = SqlAlchemyUnitOfWork(engine)
+        kept, dropped = make_user(), make_user()
+        async with uow:
+            raw = (await uow._connection().get_raw_connection()).driver_connection
+            assert raw is not None
+            await uow.users.get(kept.id)
+            assert not raw.is_in_transaction()  # no BEGIN for reads
+            await uow.users.add(kept)
+            assert raw.is_in_transaction()  # the first write began it
+            await uow.commit()
+        async with uow:
+            await uow.users.list(PageRequest())
+            await uow.users.add(dropped)
+        # The pooled connection is back to transactional mode for its next user.
+        async with engine.connect() as conn:
+            await conn.execute(users.delete())
+        async with uow:
+            assert await uow.users.get(kept.id) == kept
+            assert await uow.users.get(dropped.id) is None
+    finally:
+        await engine.dispose()
