@@ -34,8 +34,8 @@ PROBLEM_TYPE = "about:blank"  # the status says it all; ``code`` refines it
 
 log = logging.getLogger("clientbook.http")
 
-# Families first would shadow nothing here, but the lookup walks the MRO of the raised
-# error, so an exact class listed here would win over its family.
+# The one error -> status table. Families cover every error the core raises; the lookup
+# walks the raised error's MRO, so an exact class added here would win over its family.
 STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,

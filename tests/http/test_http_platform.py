@@ -11,8 +11,9 @@ from dependency_injector import providers
 from http_helpers import PASSWORD, Account, assert_problem, storage_independent
 
 from container import Container
-from domain.errors import StorageUnavailable
+from domain.errors import DomainError, RateLimited, StorageUnavailable
 from entrypoints.http.app import create_app
+from entrypoints.http.problems import status_of
 
 
 class BrokenReadiness:
@@ -255,3 +256,18 @@ async def test_an_export_that_fails_before_streaming_is_a_clean_503(
     with container.export_meetings.override(providers.Object(ExportThatLosesTheDatabase())):
         response = await api.get("/meetings/export", headers=ada.headers)
     assert_problem(response, 503, "storage_unavailable")
+
+
+def test_every_domain_error_has_a_status_in_the_table() -> None:
+    """A new error family must be added to the table, not fall through to a bare 400."""
+    import domain.errors as errors
+
+    classes = [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, DomainError) and cls is not DomainError
+    ]
+    assert len(classes) > 20
+    for cls in classes:
+        error = cls(1) if cls is RateLimited else cls()
+        assert status_of(error) in {401, 403, 404, 409, 422, 429, 503}, cls
