@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from dependency_injector import providers
 from typer.testing import CliRunner
@@ -121,3 +126,29 @@ def test_an_unreachable_database_is_one_clear_line() -> None:
     assert result.stderr == (
         "Error: The database is unavailable; try again shortly. (check CLIENTBOOK_DATABASE_URL)\n"
     )
+
+
+def test_python_dash_m_runs_the_same_program(tmp_path: Path) -> None:
+    env = {**os.environ, "CLIENTBOOK_PERSISTENCE": "memory", "CLIENTBOOK_ENV": "test"}
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "users", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0 users" in result.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "clients", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    assert usage.returncode == 2
+    assert "--user" in usage.stderr
