@@ -28,6 +28,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from adapters.sqlalchemy.engine import async_database_url
 from adapters.sqlalchemy.migrations import in_fresh_thread, upgrade_to_head
 from adapters.sqlalchemy.tables import metadata
 
@@ -78,7 +79,7 @@ def postgres_server_url() -> str:
     if not url:
         _skip_or_fail(f"{POSTGRES_ENV} is not set: PostgreSQL cases skipped")
         raise AssertionError("unreachable")
-    url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    url = async_database_url(url)
     try:
         _admin(url, "SELECT 1")
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
