@@ -1,0 +1,29 @@
+"""``python -m entrypoints.http`` refuses to start, with a reason, when it cannot serve."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoints.http.__main__ import main
+
+
+def test_a_bad_setting_stops_startup_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLIENTBOOK_ENV", "production")
+    monkeypatch.delenv("CLIENTBOOK_SECRET_KEY", raising=False)
+    assert main(["--port", "1"]) == 2
+    assert "CLIENTBOOK_SECRET_KEY" in capsys.readouterr().err
+
+
+def test_an_unreachable_database_stops_startup_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLIENTBOOK_ENV", "test")
+    monkeypatch.setenv("CLIENTBOOK_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("CLIENTBOOK_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("CLIENTBOOK_DB_CONNECT_TIMEOUT", "2")
+    assert main(["--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cannot prepare the database: ")
+    assert "Traceback" not in err
