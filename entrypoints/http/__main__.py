@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
+    if args.workers > 1 and settings.persistence == "memory":
+        print(
+            "CLIENTBOOK_PERSISTENCE=memory keeps data inside one process: use --workers 1",
+            file=sys.stderr,
+        )
+        return 2
     try:
         asyncio.run(_prepare(container))
     except Exception as error:  # any failure here means "do not start"; say why, briefly

@@ -27,3 +27,12 @@ def test_an_unreachable_database_stops_startup_with_one_line(
     err = capsys.readouterr().err
     assert err.startswith("cannot prepare the database: ")
     assert "Traceback" not in err
+
+
+def test_in_memory_storage_cannot_be_shared_by_workers(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CLIENTBOOK_PERSISTENCE", "memory")
+    monkeypatch.setenv("CLIENTBOOK_SECRET_KEY", "s" * 40)
+    assert main(["--workers", "2"]) == 2
+    assert "--workers 1" in capsys.readouterr().err
