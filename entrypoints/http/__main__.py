@@ -1,7 +1,8 @@
 """``python -m entrypoints.http``: apply pending migrations, then serve the API.
 
-``make run`` calls this. Host and port come from ``--host``/``--port`` (default
-127.0.0.1:8000); everything else from the ``CLIENTBOOK_*`` settings.
+The web stack's own runner (``clientbook serve`` does the same through the CLI). Host
+and port come from ``--host``/``--port`` (default 127.0.0.1:8000); everything else from
+the ``CLIENTBOOK_*`` settings.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ async def list_meetings(
     description="Same filters as the listing, no paging; oldest first; streamed.",
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
-        **problems(422),
+        **problems(422, 503),
     },
 )
 @inject
