@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from container import Container
 from domain.queries import MeetingFilter
 from entrypoints.cli.options import FromOption, ToOption, UserOption
 from entrypoints.cli.render import count
-from entrypoints.cli.runtime import find_user, runtime
+from entrypoints.cli.runtime import CliError, find_user, runtime
 
 
 def build() -> typer.Typer:
@@ -55,7 +56,12 @@ def build() -> typer.Typer:
                     lines += 1
             return lines - 1  # the header
 
-        exported = rt.run(work)
+        try:
+            exported = rt.run(work)
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly, as Unix tools do.
+            _silence_stdout()
+            raise typer.Exit(0) from None
         if out is not None:
             rt.err.print(f"[green]Exported[/] {count(exported, 'meeting')} to {escape(str(out))}")
 
@@ -71,11 +77,25 @@ def _sink(out: Path | None) -> Iterator[BinaryIO]:
         sys.stdout.buffer.flush()
         return
     partial = out.with_name(f".{out.name}.partial")
-    handle = partial.open("wb")
+    try:
+        handle = partial.open("wb")
+    except OSError as error:
+        raise CliError(f"cannot write {out}: {error.strerror or error}") from None
     try:
         yield handle
         handle.close()
         os.replace(partial, out)
+    except OSError as error:
+        raise CliError(f"cannot write {out}: {error.strerror or error}") from None
     finally:
         handle.close()
         partial.unlink(missing_ok=True)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return

@@ -264,3 +264,13 @@ def test_user_text_is_shown_as_typed_never_as_markup(cli: Cli, user: str) -> Non
     report = cli("report", "revenue", "--user", user, "--from", "2026-01-01", "--to",
                  "2026-02-01", "--by", "client")  # fmt: skip
     assert name in report.stdout
+
+
+def test_export_to_a_folder_that_does_not_exist_exits_1(
+    cli: Cli, user: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "missing" / "m.csv"
+    result = cli("export", "meetings", "--user", user, "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot write {out}: ")
+    assert "Traceback" not in result.output
