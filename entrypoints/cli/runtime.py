@@ -25,6 +25,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1  # a domain error: the request was understood and refused
 EXIT_USAGE = 2  # bad arguments or configuration: Click's own code for usage errors
 
+STORAGE_HINT = "(check CLIENTBOOK_DATABASE_URL, and that `clientbook db upgrade` has run)"
+
 
 class CliError(Exception):
     """A failure the command line detects itself (a bad file, a refused option)."""
@@ -74,7 +76,7 @@ class Runtime:
         except CliError as error:
             self.fail(error.message, error.exit_code)
         except StorageUnavailable as error:
-            self.fail(f"{error.message} (check CLIENTBOOK_DATABASE_URL)")
+            self.fail(f"{error.message} {STORAGE_HINT}")
         except DomainError as error:
             self.fail(describe(error))
         except KeyboardInterrupt:

@@ -124,7 +124,8 @@ def test_an_unreachable_database_is_one_clear_line() -> None:
     result = CliRunner().invoke(build_app(lambda: container), ["meetings", "list", "-u", EMAIL])
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: The database is unavailable; try again shortly. (check CLIENTBOOK_DATABASE_URL)\n"
+        "Error: The database is unavailable; try again shortly. "
+        "(check CLIENTBOOK_DATABASE_URL, and that `clientbook db upgrade` has run)\n"
     )
 
 
