@@ -117,8 +117,9 @@ def _share_settings(rt: Runtime, workers: int) -> None:
     try:
         secret = rt.container.secret_key()
     except OSError as error:
+        flag = f"--workers {workers}" if workers > 1 else "--reload"
         raise CliError(
-            f"--workers {workers} needs one secret key shared by every worker: set "
+            f"{flag} needs one secret key shared by every worker process: set "
             f"{ENV_PREFIX}SECRET_KEY, or {ENV_PREFIX}SECRET_KEY_FILE to a writable path "
             f"({error.strerror or error})",
             exit_code=EXIT_USAGE,

@@ -66,7 +66,7 @@ def test_workers_without_a_possible_shared_secret_are_refused(
         "--workers", "4",
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "--workers 4 needs one secret key shared by every worker" in result.stderr
+    assert "--workers 4 needs one secret key shared by every worker process" in result.stderr
     assert "CLIENTBOOK_SECRET_KEY" in result.stderr
     assert served == []
 
