@@ -246,19 +246,29 @@ class RefreshTokens:
         return pair
 
 
+@dataclass(frozen=True, slots=True)
+class LogoutCommand:
+    user_id: UUID
+    refresh_token: str
+
+
 class Logout:
-    """Revoke a refresh token and its family. Unknown tokens are ignored on purpose."""
+    """Revoke one of the caller's refresh tokens and its family.
+
+    Unknown tokens, and tokens of another user, are ignored on purpose: the answer is
+    the same either way, so logout reveals nothing about which tokens exist.
+    """
 
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, refresh_token: str) -> None:
+    async def execute(self, cmd: LogoutCommand) -> None:
         async with self._uow as uow:
             session = await uow.refresh_sessions.get_by_token_hash(
-                hash_refresh_token(refresh_token)
+                hash_refresh_token(cmd.refresh_token)
             )
-            if session is None:
+            if session is None or session.user_id != cmd.user_id:
                 return
             await uow.refresh_sessions.revoke_family(session.family_id, at=self._clock.now())
             await uow.commit()

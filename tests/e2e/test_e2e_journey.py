@@ -103,7 +103,11 @@ def test_a_whole_journey(serve: Serve) -> None:
         me = api.get("/users/me", headers=_bearer(pair["access_token"]))
         assert me.json()["email"] == "ada@example.com"
 
-        logout = api.post("/auth/logout", json={"refresh_token": pair["refresh_token"]})
+        logout = api.post(
+            "/auth/logout",
+            json={"refresh_token": pair["refresh_token"]},
+            headers=_bearer(pair["access_token"]),
+        )
         assert logout.status_code == 204
         after = api.post("/auth/refresh", json={"refresh_token": pair["refresh_token"]})
         assert after.status_code == 401

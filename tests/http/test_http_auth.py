@@ -204,15 +204,38 @@ async def test_an_access_token_is_not_a_refresh_token(api: httpx.AsyncClient, ad
 async def test_logout_revokes_the_family_and_always_answers_204(
     api: httpx.AsyncClient, ada: Account
 ) -> None:
-    response = await api.post("/auth/logout", json={"refresh_token": ada.refresh_token})
+    response = await api.post(
+        "/auth/logout", json={"refresh_token": ada.refresh_token}, headers=ada.headers
+    )
     assert response.status_code == 204
     assert response.content == b""
     after = await api.post("/auth/refresh", json={"refresh_token": ada.refresh_token})
     assert_problem(after, 401, "token_invalid")
-    unknown = await api.post("/auth/logout", json={"refresh_token": "never-issued"})
+    unknown = await api.post(
+        "/auth/logout", json={"refresh_token": "never-issued"}, headers=ada.headers
+    )
     assert unknown.status_code == 204
-    malformed = await api.post("/auth/logout", json={})
+    malformed = await api.post("/auth/logout", json={}, headers=ada.headers)
     assert_problem(malformed, 422, "validation_error")
+
+
+async def test_logout_needs_the_access_token(api: httpx.AsyncClient, ada: Account) -> None:
+    response = await api.post("/auth/logout", json={"refresh_token": ada.refresh_token})
+    assert_problem(response, 401, "token_invalid")
+    assert response.headers["www-authenticate"] == "Bearer"
+    still_valid = await api.post("/auth/refresh", json={"refresh_token": ada.refresh_token})
+    assert still_valid.status_code == 200
+
+
+async def test_logout_cannot_revoke_another_users_session(
+    api: httpx.AsyncClient, ada: Account, bob: Account
+) -> None:
+    response = await api.post(
+        "/auth/logout", json={"refresh_token": ada.refresh_token}, headers=bob.headers
+    )
+    assert response.status_code == 204
+    still_valid = await api.post("/auth/refresh", json={"refresh_token": ada.refresh_token})
+    assert still_valid.status_code == 200
 
 
 # -- the bearer token ------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 from application.auth import (
     AuthenticateUserCommand,
     ListUsersQuery,
+    LogoutCommand,
     RegisterUserCommand,
     UpdateProfileCommand,
 )
@@ -377,11 +378,12 @@ async def test_a_refresh_token_of_a_deactivated_user_is_refused_and_not_consumed
 
 
 async def test_logout_revokes_the_token_and_its_family(h: Harness) -> None:
-    await h.user()
+    user = await h.user()
     first = await h.login()
     second = await h.refresh_tokens.execute(first.refresh_token)
 
-    await h.logout.execute(first.refresh_token)  # an old token of the family signs out all
+    # An old token of the family signs out the whole family.
+    await h.logout.execute(LogoutCommand(user.id, first.refresh_token))
 
     with pytest.raises(TokenInvalid):
         await h.refresh_tokens.execute(second.refresh_token)
@@ -389,19 +391,30 @@ async def test_logout_revokes_the_token_and_its_family(h: Harness) -> None:
 
 
 async def test_logout_with_an_unknown_token_is_fine(h: Harness) -> None:
-    await h.user()
+    user = await h.user()
     pair = await h.login()
-    await h.logout.execute("refresh-unknown")
+    await h.logout.execute(LogoutCommand(user.id, "refresh-unknown"))
     assert (await h.refresh_tokens.execute(pair.refresh_token)).refresh_token
 
 
 async def test_logout_twice_is_fine(h: Harness) -> None:
-    await h.user()
+    user = await h.user()
     pair = await h.login()
-    await h.logout.execute(pair.refresh_token)
-    await h.logout.execute(pair.refresh_token)
+    await h.logout.execute(LogoutCommand(user.id, pair.refresh_token))
+    await h.logout.execute(LogoutCommand(user.id, pair.refresh_token))
     with pytest.raises(TokenInvalid):
         await h.refresh_tokens.execute(pair.refresh_token)
+
+
+async def test_logout_leaves_another_users_token_alone(h: Harness) -> None:
+    await h.user("ada@example.com")
+    mallory = await h.user("mallory@example.com")
+    ada_pair = await h.login("ada@example.com")
+
+    await h.logout.execute(LogoutCommand(mallory.id, ada_pair.refresh_token))
+
+    assert all(s.revoked_at is None for s in h.store.tables.refresh_sessions.values())
+    assert (await h.refresh_tokens.execute(ada_pair.refresh_token)).refresh_token
 
 
 # -- identify ---------------------------------------------------------------------------------
@@ -598,10 +611,10 @@ async def test_a_full_name_with_a_nul_character_is_refused(h: Harness) -> None:
 async def test_a_revoked_refresh_token_is_refused_without_touching_other_families(
     h: Harness,
 ) -> None:
-    await h.user()
+    user = await h.user()
     revoked = await h.login()
     other = await h.login()
-    await h.logout.execute(revoked.refresh_token)
+    await h.logout.execute(LogoutCommand(user.id, revoked.refresh_token))
 
     with pytest.raises(TokenInvalid):
         await h.refresh_tokens.execute(revoked.refresh_token)

@@ -10,6 +10,7 @@ from application.auth import (
     AuthenticateUser,
     AuthenticateUserCommand,
     Logout,
+    LogoutCommand,
     RefreshTokens,
     RegisterUser,
 )
@@ -17,7 +18,7 @@ from application.views import TokenPair, UserView
 from container import Container
 from entrypoints.http.problems import problems
 from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
-from entrypoints.http.security import ClientAddress
+from entrypoints.http.security import ClientAddress, CurrentUser
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -93,13 +94,18 @@ async def refresh(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Revoke a refresh token and its family",
-    description="Always 204, whether or not the token was known.",
-    responses=problems(422),
+    description=(
+        "Needs the access token, like every route but register, login, token and refresh. "
+        "Always 204 for a valid access token, whether or not the refresh token was known "
+        "(a refresh token of another user is left alone)."
+    ),
+    responses=problems(401, 422),
 )
 @inject
 async def logout(
     body: RefreshIn,
+    user: CurrentUser,
     revoke: Annotated[Logout, Depends(Provide[Container.logout])],
 ) -> Response:
-    await revoke.execute(body.refresh_token)
+    await revoke.execute(LogoutCommand(user_id=user.id, refresh_token=body.refresh_token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
