@@ -44,8 +44,10 @@ def build() -> typer.Typer:
         page = rt.run(work)
         shown = f"{offset + 1:,}-{offset + len(page.items):,} of " if page.items else ""
         table = Table(title=f"{shown}{count(page.total, 'client')}", title_justify="left")
-        for column in ("Name", "Company", "Contacts", "Notes"):
-            table.add_column(column)
+        table.add_column("Name")
+        table.add_column("Company")
+        table.add_column("Contacts", overflow="fold")  # wrap long addresses, never cut them
+        table.add_column("Notes", overflow="fold")
         for client in page.items:
             table.add_row(
                 plain(client.name),
