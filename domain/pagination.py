@@ -10,6 +10,9 @@ from domain.errors import InvalidInput
 
 T = TypeVar("T")
 
+# Far beyond any real book, and small enough for every database's OFFSET (64-bit).
+MAX_OFFSET = 1_000_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
@@ -21,6 +24,8 @@ class PageRequest:
             raise InvalidInput("limit must be at least 1.", field="limit")
         if self.offset < 0:
             raise InvalidInput("offset must not be negative.", field="offset")
+        if self.offset > MAX_OFFSET:
+            raise InvalidInput(f"offset must be at most {MAX_OFFSET}.", field="offset")
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,9 +41,20 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# Any operation that reads a body can refuse it before its own validation runs.
+_BODY_PROBLEMS = {
+    "400": "The body cannot be decoded (e.g. not UTF-8).",
+    "413": "The body is larger than `CLIENTBOOK_MAX_BODY_BYTES`.",
+}
+
+
 def _problems_everywhere(schema: dict[str, Any]) -> None:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
+            if "requestBody" in operation:
+                responses = operation.setdefault("responses", {})
+                for code, description in _BODY_PROBLEMS.items():
+                    responses.setdefault(code, {"description": description})
             for code, response in operation.get("responses", {}).items():
                 if code[0] not in "45":
                     continue

@@ -18,7 +18,7 @@ from application.clients import (
 )
 from application.views import ClientView, ContactView
 from container import Container
-from domain.pagination import Page, PageRequest
+from domain.pagination import MAX_OFFSET, Page, PageRequest
 from domain.queries import ClientQuery, ClientSort
 from entrypoints.http.problems import problems
 from entrypoints.http.schemas.clients import (
@@ -61,7 +61,7 @@ async def list_clients(
     user: CurrentUser,
     list_clients: Annotated[ListClients, Depends(Provide[Container.list_clients])],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     q: Annotated[
         str | None,
         Query(max_length=200, description="Case-insensitive substring of name or company."),

@@ -19,7 +19,7 @@ from application.meetings import (
 )
 from application.views import MeetingView
 from container import Container
-from domain.pagination import Page, PageRequest
+from domain.pagination import MAX_OFFSET, Page, PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.problems import problems
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
@@ -73,7 +73,7 @@ async def list_meetings(
     meetings: Filter,
     list_meetings: Annotated[ListMeetings, Depends(Provide[Container.list_meetings])],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     sort: MeetingSort = MeetingSort.STARTS_AT_DESC,
 ) -> Page[MeetingView]:
     return await list_meetings.execute(MeetingQuery(meetings, PageRequest(limit, offset), sort))
