@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.sqlalchemy.engine import async_database_url
+from adapters.sqlalchemy.engine import async_database_url, dispose_engine, track_sqlite_workers
 from adapters.sqlalchemy.migrations import run_coroutine
 from adapters.sqlalchemy.tables import metadata
 
@@ -52,13 +52,13 @@ def _run_on(connection: Connection) -> None:
 
 
 async def run_online() -> None:
-    engine = create_async_engine(database_url, poolclass=NullPool)
+    engine = track_sqlite_workers(create_async_engine(database_url, poolclass=NullPool))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_on)
             await connection.commit()
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 if context.is_offline_mode():

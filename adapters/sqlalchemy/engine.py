@@ -5,11 +5,14 @@ Nothing here runs at import time; the container calls ``build_engine`` once per 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -40,6 +43,31 @@ class DatabaseConfig:
     # Off: a ping per checkout is a round trip per unit of work; see ADR 0002.
     pool_pre_ping: bool = False
     echo: bool = False
+
+
+# aiosqlite closes a connection by queueing the close on the connection's worker thread
+# and returning at once; the thread then reports back to the event loop. If the loop is
+# gone by then, the thread dies with "Event loop is closed". So engines remember those
+# threads, and ``dispose_engine`` waits for them while the loop still runs.
+_sqlite_workers: WeakKeyDictionary[Engine, list[threading.Thread]] = WeakKeyDictionary()
+
+
+_WORKER_JOIN_SECONDS = 5.0
+
+
+async def dispose_engine(engine: AsyncEngine) -> None:
+    """Close every pooled connection, and let SQLite's worker threads finish cleanly."""
+    await engine.dispose()
+    threads = _sqlite_workers.get(engine.sync_engine, [])
+    finishing = [t for t in threads if t.is_alive()]
+    threads.clear()
+    if finishing:
+        await asyncio.to_thread(_join_all, finishing)
+
+
+def _join_all(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(_WORKER_JOIN_SECONDS)
 
 
 def _is_memory_sqlite(url: URL) -> bool:
@@ -73,7 +101,24 @@ def build_engine(config: DatabaseConfig) -> AsyncEngine:
     return create_async_engine(url, **options)
 
 
+def track_sqlite_workers(engine: AsyncEngine) -> AsyncEngine:
+    """Remember the worker thread of every aiosqlite connection the engine closes."""
+    if engine.dialect.name != "sqlite" or engine.sync_engine in _sqlite_workers:
+        return engine
+    workers = _sqlite_workers.setdefault(engine.sync_engine, [])
+
+    @event.listens_for(engine.sync_engine, "close")
+    def _on_close(dbapi_connection: Any, _record: Any) -> None:
+        thread = getattr(getattr(dbapi_connection, "_connection", None), "_thread", None)
+        if isinstance(thread, threading.Thread):
+            workers.append(thread)
+
+    return engine
+
+
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+    track_sqlite_workers(engine)
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.sqlalchemy.engine import async_database_url
+from adapters.sqlalchemy.engine import async_database_url, dispose_engine, track_sqlite_workers
 from adapters.sqlalchemy.errors import translate
 
 T = TypeVar("T")
@@ -98,12 +98,14 @@ def current_revision(database_url: str) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
     async def fetch() -> str | None:
-        engine = create_async_engine(async_database_url(database_url), poolclass=NullPool)
+        engine = track_sqlite_workers(
+            create_async_engine(async_database_url(database_url), poolclass=NullPool)
+        )
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(read)
         finally:
-            await engine.dispose()
+            await dispose_engine(engine)
 
     return _domain_errors(lambda: run_coroutine(fetch))
 

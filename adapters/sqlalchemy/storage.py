@@ -7,6 +7,7 @@ import asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sqlalchemy.engine import dispose_engine
 from adapters.sqlalchemy.errors import translate
 from domain.errors import StorageUnavailable
 from domain.ports import Storage
@@ -31,4 +32,4 @@ class SqlAlchemyStorage(Storage):
             raise translated from error
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await dispose_engine(self._engine)

@@ -43,11 +43,15 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             raise RuntimeError("this unit of work is already in progress")
         try:
             conn = await self._engine.connect()
-            if self._defer_begin:
-                # No round trip: asyncpg simply does not open a transaction in autocommit.
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
         except Exception as error:
             _reraise(error)
+        if self._defer_begin:
+            try:
+                # No round trip: asyncpg simply does not open a transaction in autocommit.
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+            except Exception as error:
+                await conn.close()
+                _reraise(error)
         self._conn = conn
         self._db.bind(conn, defer_begin=self._defer_begin)
         return self

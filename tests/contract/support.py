@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.sqlalchemy.engine import DatabaseConfig, build_engine
+from adapters.sqlalchemy.engine import DatabaseConfig, build_engine, dispose_engine
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.ports import UnitOfWork
 from domain.users import User
@@ -59,7 +59,7 @@ async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterat
     try:
         yield Backend(kind, lambda: SqlAlchemyUnitOfWork(engine), engine)
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 def make_user(email: str | None = None, *, created_at: datetime = T0, **extra: Any) -> User:

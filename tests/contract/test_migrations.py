@@ -17,7 +17,7 @@ from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.sqlalchemy.engine import async_database_url
+from adapters.sqlalchemy.engine import async_database_url, dispose_engine, track_sqlite_workers
 from adapters.sqlalchemy.migrations import (
     AlembicMigrator,
     alembic_config,
@@ -43,12 +43,14 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def _inspect(url: str, look: Callable[[Connection], object]) -> object:
     async def run() -> object:
-        engine = create_async_engine(async_database_url(url), poolclass=NullPool)
+        engine = track_sqlite_workers(
+            create_async_engine(async_database_url(url), poolclass=NullPool)
+        )
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(look)
         finally:
-            await engine.dispose()
+            await dispose_engine(engine)
 
     return run_coroutine(run)
 

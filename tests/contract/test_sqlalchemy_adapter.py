@@ -4,6 +4,7 @@ time zones at the driver boundary, and unreachable databases."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from uuid import uuid4
@@ -12,7 +13,12 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, text
 
-from adapters.sqlalchemy.engine import DatabaseConfig, async_database_url, build_engine
+from adapters.sqlalchemy.engine import (
+    DatabaseConfig,
+    async_database_url,
+    build_engine,
+    dispose_engine,
+)
 from adapters.sqlalchemy.errors import translate
 from adapters.sqlalchemy.storage import SqlAlchemyStorage
 from adapters.sqlalchemy.tables import clients, contacts, meetings, users
@@ -169,7 +175,7 @@ async def test_an_unreachable_postgres_is_storage_unavailable(url: str) -> None:
         with pytest.raises(StorageUnavailable):
             await SqlAlchemyStorage(engine).ping()
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 async def test_an_unopenable_sqlite_file_is_storage_unavailable(tmp_path: Path) -> None:
@@ -181,7 +187,13 @@ async def test_an_unopenable_sqlite_file_is_storage_unavailable(tmp_path: Path) 
         with pytest.raises(StorageUnavailable):
             await SqlAlchemyStorage(engine).ping()
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
+        # A failed aiosqlite connect stops its worker thread without waiting for it; let
+        # those threads report back while this test's event loop still runs.
+        workers = [
+            t for t in threading.enumerate() if t.name.endswith("(_connection_worker_thread)")
+        ]
+        await asyncio.to_thread(lambda: [t.join(2) for t in workers])
 
 
 @pytest.mark.postgres
@@ -207,7 +219,7 @@ async def test_a_connection_lost_mid_transaction_is_storage_unavailable(
         async with uow:
             assert await uow.users.get(uuid4()) is None
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 @pytest.mark.postgres
@@ -221,7 +233,7 @@ async def test_an_exhausted_pool_is_storage_unavailable(postgres_url: str) -> No
                 async with SqlAlchemyUnitOfWork(engine):
                     pass
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 async def test_concurrent_units_do_not_share_a_connection(sql_backend: Backend) -> None:
@@ -256,7 +268,7 @@ async def test_a_violation_reported_at_commit_is_translated_too(sqlite_url: str)
             with pytest.raises(NotFound):
                 await uow.commit()
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
 
 
 class _Driver(Exception):
@@ -323,4 +335,4 @@ async def test_a_reading_unit_skips_begin_and_a_writing_one_is_one_transaction(
             assert await uow.users.get(kept.id) == kept
             assert await uow.users.get(dropped.id) is None
     finally:
-        await engine.dispose()
+        await dispose_engine(engine)
