@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(5.0, gt=0, le=120)
     db_command_timeout: float = Field(30.0, gt=0, le=3600)
     db_pool_pre_ping: bool = False
+    # Request bodies above this are refused with 413 (the largest legitimate one, a
+    # client with 50 contacts and long notes, is a few tens of kilobytes).
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    # On SIGTERM, in-flight requests get this long to finish before they are cancelled.
+    graceful_shutdown_seconds: int = Field(30, ge=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

@@ -7,6 +7,7 @@ wires it into the route modules, and returns the app. For uvicorn:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,13 +16,15 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from container import Container
 from entrypoints.http import security
+from entrypoints.http.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from entrypoints.http.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.routers import admin, auth, clients, health, meetings, reports, users
 
 API_PREFIX = "/api/v1"
-_ROUTE_MODULES = (auth, users, clients, meetings, reports, admin, health)
+_API_MODULES = (auth, users, clients, meetings, reports, admin)
+_ROUTE_MODULES = (*_API_MODULES, health)
 
 DESCRIPTION = """
 Clientbook keeps a freelancer's book of business: clients, their contacts, meetings and
@@ -44,7 +47,10 @@ def create_app(container: Container | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await container.storage().close()
+            try:
+                await container.storage().close()
+            finally:
+                await _close_rate_limiter(container)
 
     app = FastAPI(
         title="Clientbook",
@@ -58,12 +64,14 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_openapi(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, clients, meetings, reports, admin):
+    for module in _API_MODULES:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
 
-    app.add_middleware(RequestIdMiddleware)
+    # Listed innermost first: the last one added sees the request first.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware, route_templates=_route_templates())
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -72,4 +80,26 @@ def create_app(container: Container | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, "Retry-After", "Content-Disposition"],
         )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
+
+
+def _route_templates() -> dict[int, str]:
+    """Every route's full path template, keyed by ``id(route)``, for the access log."""
+    templates: dict[int, str] = {}
+    for prefix, modules in ((API_PREFIX, _API_MODULES), ("", (health,))):
+        for module in modules:
+            for route in module.router.routes:
+                path = getattr(route, "path", None)
+                if isinstance(path, str):
+                    templates[id(route)] = prefix + path
+    return templates
+
+
+async def _close_rate_limiter(container: Container) -> None:
+    """Release the limiter's connections (Redis), for limiters that hold any."""
+    close = getattr(container.login_rate_limiter(), "close", None)
+    if close is not None:
+        result = close()
+        if inspect.isawaitable(result):
+            await result

@@ -11,7 +11,10 @@ import orjson
 
 from entrypoints.http.middleware import request_id
 
-CONSOLE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s [%(request_id)s] %(message)s"
+CONSOLE_FORMAT = "%(asctime)s %(levelname)-8s %(process)d %(name)s [%(request_id)s] %(message)s"
+# Set on access records (entrypoints.http.middleware): top-level keys in JSON lines.
+ACCESS_FIELDS = ("method", "route", "status", "duration_ms")
+_DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy", "redis")
 
 
 class RequestIdFilter(logging.Filter):
@@ -32,7 +35,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
+            "pid": record.process,
         }
+        for key in ACCESS_FIELDS:
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(entry).decode()
@@ -62,6 +70,9 @@ def logging_config(level: str = "INFO", fmt: str = "console") -> dict[str, Any]:
             "uvicorn": quiet,
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": quiet,
+            # Database drivers log statements with their parameters (password hashes,
+            # refresh-token hashes) at DEBUG/INFO: never below WARNING, whatever the level.
+            **{name: {"level": "WARNING"} for name in _DRIVER_LOGGERS},
         },
         "root": {"handlers": ["default"], "level": level.upper()},
     }

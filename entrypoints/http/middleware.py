@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +24,9 @@ _SANE = re.compile(rb"^[A-Za-z0-9._:\-]{1,128}$")
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 log = logging.getLogger("clientbook.http")
+# One line per request: request id, method, route template, status, duration. Never the
+# query string, headers or body, so no credential can reach the log this way.
+access_log = logging.getLogger("clientbook.access")
 
 
 def _incoming_id(scope: Scope) -> str:
@@ -36,8 +41,11 @@ def _incoming_id(scope: Scope) -> str:
 class RequestIdMiddleware:
     """Accept a sane ``X-Request-ID`` (or make one), echo it, and turn crashes into 500s."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, route_templates: Mapping[int, str] | None = None) -> None:
         self.app = app
+        # ``id(route)`` -> its full path template, for routes of included routers (whose
+        # own ``path`` lacks the prefix they were included under).
+        self.route_templates = dict(route_templates or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,11 +55,14 @@ class RequestIdMiddleware:
         token = request_id.set(rid)
         raw_id = rid.encode("latin-1")
         started = False
+        status = 500
+        began = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
+                status = int(message["status"])
                 message["headers"] = [*message.get("headers", ()), (_HEADER_KEY, raw_id)]
             await send(message)
 
@@ -72,4 +83,32 @@ class RequestIdMiddleware:
             )
             await response(scope, receive, send)
         finally:
+            route = _route_of(scope, self.route_templates)
+            _log_access(scope["method"], route, status, time.perf_counter() - began)
             request_id.reset(token)
+
+
+def _route_of(scope: Scope, templates: Mapping[int, str]) -> str:
+    """The matched route's path template (``/api/v1/clients/{client_id}``), never raw input."""
+    route = scope.get("route")
+    if route is None:
+        return "<unmatched>"
+    known = templates.get(id(route))
+    if known is not None:
+        return known
+    template = getattr(route, "path_format", None)
+    return template if isinstance(template, str) else "<unmatched>"
+
+
+def _log_access(method: str, route: str, status: int, seconds: float) -> None:
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    duration_ms = round(seconds * 1000, 2)
+    access_log.info(
+        "%s %s %d %.2fms",
+        method,
+        route,
+        status,
+        duration_ms,
+        extra={"method": method, "route": route, "status": status, "duration_ms": duration_ms},
+    )

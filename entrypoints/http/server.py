@@ -34,4 +34,8 @@ def serve(
         reload=reload,
         log_config=logging_config(log_level or settings.log_level, settings.log_format),
         server_header=False,
+        # Our own access line (entrypoints.http.middleware) has the route and duration.
+        access_log=False,
+        # On SIGTERM: stop accepting, let in-flight requests finish (up to this long).
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
     )

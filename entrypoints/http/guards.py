@@ -1,0 +1,115 @@
+"""Protective HTTP layers: a request body size limit and security headers.
+
+Both are pure ASGI (no ``BaseHTTPMiddleware``), so they cost a header scan per request
+and never buffer a body.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.problems import problem_response
+
+_CONTENT_LENGTH = b"content-length"
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over ``max_bytes`` with a 413 problem.
+
+    A declared ``Content-Length`` over the limit is refused before a byte is read. A
+    body without one (chunked) or one that lies is counted as it streams in, and the
+    read that crosses the limit raises a 413 ``HTTPException``, which the app's problem
+    handler renders; nothing past the limit is ever held in memory.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        for key, value in scope.get("headers", ()):
+            if key == _CONTENT_LENGTH:
+                if not value.isdigit():
+                    await problem_response(400, detail="Invalid Content-Length header.")(
+                        scope, receive, send
+                    )
+                    return
+                if int(value) > limit:
+                    await problem_response(413, detail=_too_large(limit))(scope, receive, send)
+                    return
+                break
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise StarletteHTTPException(413, detail=_too_large(limit))
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+
+# Everything here is JSON or CSV for programs, never a page to frame or sniff; Swagger UI
+# (``/docs``) loads its script and styles from a CDN, so it gets a policy that allows them.
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+_DOCS_CSP = (
+    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    b"frame-ancestors 'none'"
+)
+_COMMON: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+class SecurityHeadersMiddleware:
+    """Add browser-hardening headers to every response.
+
+    API answers carry tokens and private data: ``Cache-Control: no-store`` keeps them out
+    of shared and browser caches (``/openapi.json`` and the docs page may be cached).
+    A header the route set itself is left as it is.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        docs = path in _DOCS_PATHS
+        extra = [
+            *_COMMON,
+            (b"content-security-policy", _DOCS_CSP if docs else _API_CSP),
+        ]
+        if not docs and path != "/openapi.json":
+            extra.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {key.lower() for key, _ in headers}
+                headers.extend((key, value) for key, value in extra if key not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
