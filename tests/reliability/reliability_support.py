@@ -1,0 +1,198 @@
+"""Helpers for reliability tests (a unique module name: ``tests/reliability`` is not a package).
+
+Real server processes, and a TCP proxy that can cut the database off.
+
+- ``launch``: ``with launch(extra_env, workers=1) as server: ...`` runs ``clientbook serve``
+  (the real CLI: migrations, then uvicorn) on a free port against the test's own empty
+  PostgreSQL database (or ``database_url`` given), logging JSON lines to ``server.log``.
+- ``TcpProxy``: a loopback proxy on its own thread; ``cut()`` drops every connection and
+  swallows new ones in silence (a dead network, not a polite refusal), ``restore()``
+  forwards again.
+- ``redis_url``: ``CLIENTBOOK_TEST_REDIS_URL``; skipped with a reason when unset, a
+  failure when ``CLIENTBOOK_REQUIRE_REDIS=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "a-reliability-secret-shared-by-every-worker-0123456789"
+STARTUP_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        """The JSON log lines written so far (other output, e.g. startup, is skipped)."""
+        entries = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                with suppress(ValueError):
+                    entries.append(json.loads(line))
+        return entries
+
+
+def _wait_until_ready(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(
+                f"the server exited with {server.process.returncode}:\n"
+                f"{server.log_path.read_text()}"
+            )
+        with suppress(httpx.TransportError):
+            if httpx.get(f"{server.base_url}/health/ready", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"not ready in {STARTUP_SECONDS}s:\n{server.log_path.read_text()}")
+
+
+def stop(server: Server, timeout: float = 20) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+    try:
+        server.process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.process.pid, signal.SIGKILL)  # the server and its workers
+        server.process.wait(timeout=5)
+
+
+@contextmanager
+def running(
+    database_url: str, tmp_path: Path, extra_env: dict[str, str], workers: int
+) -> Iterator[Server]:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLIENTBOOK_")},
+        "CLIENTBOOK_DATABASE_URL": database_url,
+        "CLIENTBOOK_SECRET_KEY": SECRET,
+        "CLIENTBOOK_BCRYPT_ROUNDS": "4",
+        "CLIENTBOOK_LOGIN_RATE_LIMIT": "off",
+        "CLIENTBOOK_LOG_FORMAT": "json",
+        "CLIENTBOOK_LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+        **extra_env,
+    }
+    log_path = tmp_path / f"server-{port}.log"
+    command = [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        server = Server(f"http://127.0.0.1:{port}", process, log_path)
+        try:
+            _wait_until_ready(server)
+            yield server
+        finally:
+            stop(server)
+
+
+class TcpProxy:
+    """Forward 127.0.0.1:<port> to a target, with a switch to cut the line."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._cut = False
+        self._loop = asyncio.new_event_loop()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+        self._server = self._call(asyncio.start_server(self._accept, "127.0.0.1", self.port))
+
+    def close(self) -> None:
+        async def shutdown() -> None:
+            assert self._server is not None
+            self._server.close()
+            self._drop_all()
+
+        self._call(shutdown())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    def cut(self) -> None:
+        """Drop every open connection; new ones are accepted and then ignored."""
+
+        async def do() -> None:
+            self._cut = True
+            self._drop_all()
+
+        self._call(do())
+
+    def restore(self) -> None:
+        async def do() -> None:
+            self._cut = False
+            self._drop_all()  # the swallowed connections give up, as after a real outage
+
+        self._call(do())
+
+    def _call(self, coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
+
+    def _drop_all(self) -> None:
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        if self._cut:
+            return  # a black hole: the client waits for an answer that never comes
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.add(up_writer)
+        await asyncio.gather(
+            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.transport.abort()
+            self._writers.discard(writer)
+
+
+Launch = Callable[..., AbstractContextManager[Server]]
