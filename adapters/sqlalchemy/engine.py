@@ -76,7 +76,13 @@ def _is_memory_sqlite(url: URL) -> bool:
 
 def build_engine(config: DatabaseConfig) -> AsyncEngine:
     url = make_url(async_database_url(config.url))
-    options: dict[str, Any] = {"echo": config.echo, "pool_pre_ping": config.pool_pre_ping}
+    options: dict[str, Any] = {
+        "echo": config.echo,
+        "pool_pre_ping": config.pool_pre_ping,
+        # Errors (and their logged tracebacks) never quote the statement's parameters,
+        # which include password hashes and refresh-token hashes.
+        "hide_parameters": True,
+    }
     if _is_memory_sqlite(url):
         # One shared connection, or every checkout would see its own empty database.
         options["poolclass"] = StaticPool

@@ -99,6 +99,7 @@ def test_overload_is_answered_without_stalls(launch: Launch) -> None:
             return statuses, failures
 
         statuses, failures = asyncio.run(scenario())
+        print(f"overload: {sum(statuses.values())} requests answered, by status {dict(statuses)}")
         assert not failures, failures[:5]
         assert statuses[200] > 0, statuses
         assert set(statuses) <= {200, 503}, statuses

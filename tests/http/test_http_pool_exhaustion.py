@@ -1,0 +1,39 @@
+"""When every database connection is taken, a request waits a bounded time for one and is
+then answered with a 503 problem (never a hang, never a 500), and all is well after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from http_helpers import assert_problem
+
+from container import Container
+
+POOL_TIMEOUT = 0.5
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **settings_overrides,
+        "db_pool_size": 1,
+        "db_max_overflow": 0,
+        "db_pool_timeout": POOL_TIMEOUT,
+    }
+
+
+@pytest.mark.parametrize(
+    "storage_kind",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+async def test_an_exhausted_pool_is_a_quick_503(
+    api: httpx.AsyncClient, container: Container, make_user: Any
+) -> None:
+    ada = await make_user("ada@example.com")
+    async with container.uow():  # holds the only connection
+        response = await api.get("/clients", headers=ada.headers)
+    assert_problem(response, 503, "storage_unavailable")
+    assert (await api.get("/clients", headers=ada.headers)).status_code == 200
