@@ -260,6 +260,8 @@ class SqlAlchemyClientRepository(ClientRepository):
     async def existing_name_keys(self, owner_id: UUID, name_keys: Collection[str]) -> set[str]:
         if not name_keys:
             return set()
+        # Called batch after batch while an import fills the table (see the method).
+        await self._db.plan_for_growing_tables()
         result = await self._db.execute(
             _EXISTING_KEYS, {"owner": owner_id, "keys": list(set(name_keys))}
         )

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import translate
@@ -24,11 +24,12 @@ class Db:
     transaction. (SQLite's driver already begins lazily, before the first write.)
     """
 
-    __slots__ = ("_conn", "_deferred", "loaded_contacts")
+    __slots__ = ("_conn", "_custom_plans", "_deferred", "loaded_contacts")
 
     def __init__(self) -> None:
         self._conn: AsyncConnection | None = None
         self._deferred = False
+        self._custom_plans = False
         # Contact ids (in stored order) of clients loaded in this transaction, so that
         # ``ClientRepository.update`` can diff contacts without reading them again.
         self.loaded_contacts: dict[UUID, list[UUID]] = {}
@@ -36,7 +37,24 @@ class Db:
     def bind(self, conn: AsyncConnection | None, *, defer_begin: bool = False) -> None:
         self._conn = conn
         self._deferred = defer_begin
+        self._custom_plans = False
         self.loaded_contacts = {}
+
+    async def plan_for_growing_tables(self) -> None:
+        """Have PostgreSQL plan each statement for the data as it is now.
+
+        A bulk write grows a table inside one transaction, where statistics never catch
+        up: after five executions PostgreSQL may switch a prepared statement to a generic
+        plan made while the table was nearly empty (a scan instead of the unique index),
+        and each later batch gets slower. Planning per execution keeps every batch fast.
+        Only for the rest of this transaction, and only once one is open: statements
+        outside bulk work keep their cached plans.
+        """
+        conn = self.conn
+        if self._custom_plans or self._deferred or conn.dialect.name != "postgresql":
+            return
+        await self.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        self._custom_plans = True
 
     async def begin(self) -> None:
         """Leave autocommit, so that what follows runs in one transaction."""

@@ -336,3 +336,38 @@ async def test_a_reading_unit_skips_begin_and_a_writing_one_is_one_transaction(
             assert await uow.users.get(dropped.id) is None
     finally:
         await dispose_engine(engine)
+
+
+@pytest.mark.postgres
+async def test_batch_duplicate_checks_are_planned_for_the_growing_table(
+    postgres_url: str,
+) -> None:
+    """An import checks names batch after batch while its own inserts grow the table.
+
+    A cached generic plan (made while the table was empty) made a 100,000-row import
+    quadratic on PostgreSQL; inside a writing transaction the check now asks for custom
+    plans, and only there: the next unit of work is back to the server's default.
+    """
+    engine = build_engine(DatabaseConfig(postgres_url, pool_size=1, max_overflow=0))
+
+    async def plan_cache_mode(uow: SqlAlchemyUnitOfWork) -> str:
+        result = await uow._connection().execute(text("SHOW plan_cache_mode"))
+        return str(result.scalar_one())
+
+    try:
+        uow = SqlAlchemyUnitOfWork(engine)
+        owner = make_user()
+        async with uow:
+            await uow.users.add(owner)
+            await uow.commit()
+        async with uow:
+            await uow.clients.existing_name_keys(owner.id, ["acme"])  # before any write
+            assert await plan_cache_mode(uow) == "auto"
+            await uow.clients.add_many([_client(owner.id, "Acme")])
+            assert await uow.clients.existing_name_keys(owner.id, ["acme", "other"]) == {"acme"}
+            assert await plan_cache_mode(uow) == "force_custom_plan"
+            await uow.commit()
+        async with uow:
+            assert await plan_cache_mode(uow) == "auto"
+    finally:
+        await dispose_engine(engine)
