@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import http.client
 import json
 import os
@@ -362,6 +363,14 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (every thread), from /proc/<pid>/stat."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def status_kb(pid: int, key: str) -> int:
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -422,6 +431,9 @@ class Server:
 
     def peak_rss_mb(self) -> float:
         return max((status_kb(pid, "VmHWM") for pid in self.pids()), default=0) / 1024
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids())
 
     def rss_mb(self) -> float:
         return max((status_kb(pid, "VmRSS") for pid in self.pids()), default=0) / 1024
@@ -495,6 +507,7 @@ class WrkResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    cpu_ms_per_request: float | None = None  # the server's user+system CPU, all threads
 
     @property
     def rps(self) -> float:
@@ -916,16 +929,23 @@ class Bench:
                             if endpoint.write:
                                 self.pg.delete_bench_meetings()
                         self.pin_backends()
+                        cpu_before = server.cpu_seconds()
                         result = load.run(
                             server.port, endpoint, token, self.cfg.duration, path=path
                         )
+                        if result.requests:
+                            spent = server.cpu_seconds() - cpu_before
+                            result = dataclasses.replace(
+                                result, cpu_ms_per_request=1000 * spent / result.requests
+                            )
                         if endpoint.write:
                             self.pg.delete_bench_meetings()
                         runs.setdefault(endpoint.name, {}).setdefault(name, []).append(result)
                         log(
                             f"round {round_no + 1} {endpoint.name:<15} {name:<10} "
                             f"{result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms  "
-                            f"p99 {result.p99_ms:6.2f} ms"
+                            f"p99 {result.p99_ms:6.2f} ms  "
+                            f"cpu {result.cpu_ms_per_request or 0:5.3f} ms/req"
                             + (f"  ERRORS {result.errors}" if result.failed else "")
                         )
             rss = {"baseline_peak_rss_mb": round(base.peak_rss_mb(), 1)}
@@ -1090,6 +1110,9 @@ def summarise(
             "baseline_p50_ms": round(median([r.p50_ms for r in base]), 2),
             "baseline_p99_ms": round(median([r.p99_ms for r in base]), 2),
             "ceiling_rps": round(median([r.rps for r in ceiling]), 1),
+            "cpu_ms_per_request": cpu_ms(cb),
+            "baseline_cpu_ms_per_request": cpu_ms(base),
+            "ceiling_cpu_ms_per_request": cpu_ms(ceiling),
             "ratio": round(ratio, 3),
             "target_ratio": endpoint.target,
             "meets_target": ratio >= endpoint.target,
@@ -1111,6 +1134,7 @@ def summarise(
                 "p50_ms": round(median([r.p50_ms for r in by_server["candidate"]]), 2),
                 "p99_ms": round(median([r.p99_ms for r in by_server["candidate"]]), 2),
                 "ratio": round(cand / base_rps, 3) if base_rps else None,
+                "cpu_ms_per_request": cpu_ms(by_server["candidate"]),
                 "statements_per_request": count.get("candidate", {}).get("statements"),
             }
         endpoints.append(entry)
@@ -1151,6 +1175,11 @@ def summarise(
         },
         **meta,
     }
+
+
+def cpu_ms(results: Sequence[WrkResult]) -> float | None:
+    values = [r.cpu_ms_per_request for r in results if r.cpu_ms_per_request is not None]
+    return round(median(values), 3) if values else None
 
 
 def login_entry(
@@ -1216,11 +1245,12 @@ def markdown(results: dict[str, Any]) -> str:
     with_candidate = any("candidate" in e for e in rows)
     out.append(
         "| endpoint | clientbook req/s | p50 ms | p99 ms | baseline req/s | p50 ms | p99 ms "
-        "| ratio | target | ceiling req/s | statements/req (cb / base) |"
-        + (" candidate req/s | ratio | statements |" if with_candidate else "")
+        "| ratio | target | ceiling req/s | statements/req (cb / base) "
+        "| server CPU ms/req (cb / base / ceiling) |"
+        + (" candidate req/s | ratio | statements | CPU ms/req |" if with_candidate else "")
     )
     out.append(
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" * 3 if with_candidate else "")
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|" + ("--:|" * 4 if with_candidate else "")
     )
     for e in rows:
         mark = "✅" if e["meets_target"] else "❌"
@@ -1229,13 +1259,16 @@ def markdown(results: dict[str, Any]) -> str:
             f"{fmt(e['p99_ms'], 2)} | {fmt(e['baseline_rps'])} | {fmt(e['baseline_p50_ms'], 2)} | "
             f"{fmt(e['baseline_p99_ms'], 2)} | **{e['ratio']:.2f}** {mark} | "
             f"≥ {e['target_ratio']:.2f} | {fmt(e['ceiling_rps'])} | "
-            f"{fmt(e['statements_per_request'])} / {fmt(e['baseline_statements_per_request'])} |"
+            f"{fmt(e['statements_per_request'])} / {fmt(e['baseline_statements_per_request'])} | "
+            f"{fmt(e['cpu_ms_per_request'], 3)} / {fmt(e['baseline_cpu_ms_per_request'], 3)} / "
+            f"{fmt(e['ceiling_cpu_ms_per_request'], 3)} |"
         )
         if with_candidate:
             c = e.get("candidate", {})
             line += (
                 f" {fmt(c.get('rps'))} | {fmt(c.get('ratio'), 2)} | "
-                f"{fmt(c.get('statements_per_request'))} |"
+                f"{fmt(c.get('statements_per_request'))} | "
+                f"{fmt(c.get('cpu_ms_per_request'), 3)} |"
             )
         out.append(line)
     out.append("")
