@@ -57,7 +57,11 @@ def captured_log(request: pytest.FixtureRequest) -> Iterator[tuple[str, io.Strin
             logger.disabled = disabled
 
 
-@pytest.mark.parametrize("storage_kind", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    "storage_kind",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
 async def test_no_password_token_or_hash_is_ever_logged(
     api: httpx.AsyncClient, container: Container, captured_log: tuple[str, io.StringIO]
 ) -> None:
