@@ -763,7 +763,8 @@ class Bench:
         server.name = "candidate"
         server.log_path = self.cfg.out / f"candidate-{server.port}.log"
         root = self.cfg.candidate_root or ROOT
-        server.env.update(PYTHONPATH=str(root), **self.cfg.candidate_env)
+        server.env["PYTHONPATH"] = str(root)
+        server.env.update(self.cfg.candidate_env)
         server.cwd = root
         return server
 
