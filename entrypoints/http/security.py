@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
@@ -10,6 +10,7 @@ from application.auth import IdentifyUser
 from application.views import UserView
 from container import Container
 from domain.errors import TokenInvalid
+from entrypoints.http.provide import Provide
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a route, not a secret
 

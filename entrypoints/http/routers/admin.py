@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query
 
 from application.auth import ListUsers, ListUsersQuery
@@ -10,6 +10,7 @@ from application.views import UserView
 from container import Container
 from domain.pagination import MAX_OFFSET, Page, PageRequest
 from entrypoints.http.problems import problems
+from entrypoints.http.provide import Provide
 from entrypoints.http.schemas.auth import UserPage
 from entrypoints.http.security import CurrentUser
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -17,6 +17,7 @@ from application.auth import (
 from application.views import TokenPair, UserView
 from container import Container
 from entrypoints.http.problems import problems
+from entrypoints.http.provide import Provide
 from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.http.security import ClientAddress, CurrentUser
 

@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from application.clients import (
@@ -21,6 +21,7 @@ from container import Container
 from domain.pagination import MAX_OFFSET, Page, PageRequest
 from domain.queries import ClientQuery, ClientSort
 from entrypoints.http.problems import problems
+from entrypoints.http.provide import Provide
 from entrypoints.http.schemas.clients import (
     ClientIn,
     ClientOut,

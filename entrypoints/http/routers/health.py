@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from application.health import CheckReadiness
 from container import Container
 from entrypoints.http.problems import problems
+from entrypoints.http.provide import Provide
 
 router = APIRouter(prefix="/health", tags=["health"])
 

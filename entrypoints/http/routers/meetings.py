@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
@@ -22,6 +22,7 @@ from container import Container
 from domain.pagination import MAX_OFFSET, Page, PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.problems import problems
+from entrypoints.http.provide import Provide
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
 from entrypoints.http.security import CurrentUser
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
@@ -11,6 +11,7 @@ from container import Container
 from domain.queries import Period
 from domain.reports import ReportGrouping
 from entrypoints.http.problems import problems
+from entrypoints.http.provide import Provide
 from entrypoints.http.schemas.meetings import ReportOut
 from entrypoints.http.security import CurrentUser
 

@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends
 
 from application.auth import UpdateProfile
 from application.views import UserView
 from container import Container
 from entrypoints.http.problems import problems
+from entrypoints.http.provide import Provide
 from entrypoints.http.schemas.auth import ProfilePatch, UserOut
 from entrypoints.http.security import CurrentUser
 
