@@ -18,6 +18,7 @@ from dependency_injector import containers, providers
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from adapters.memory.recent_users import TtlRecentUsers
 from adapters.memory.store import InMemoryStorage, InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
@@ -100,6 +101,8 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(5.0, gt=0, le=120)
     db_command_timeout: float = Field(30.0, gt=0, le=3600)
     db_pool_pre_ping: bool = False
+    # Seconds an authenticated user's record is reused before it is read again (0: off).
+    identity_cache_seconds: float = Field(5.0, ge=0, le=300)
     # Request bodies above this are refused with 413 (the largest legitimate one, a
     # client with 50 contacts and long notes, is a few tens of kilobytes).
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
@@ -313,9 +316,17 @@ class Container(containers.DeclarativeContainer):
         refresh_ttl=refresh_ttl,
     )
     logout = providers.Factory(Logout, uow=uow, clock=clock)
-    identify_user = providers.Factory(IdentifyUser, uow=uow, issuer=access_tokens)
+    # Per process: each worker keeps its own, for a few seconds (docs/performance.md).
+    recent_users = providers.Singleton(
+        TtlRecentUsers, ttl_seconds=settings.provided.identity_cache_seconds
+    )
+    identify_user = providers.Factory(
+        IdentifyUser, uow=uow, issuer=access_tokens, recent=recent_users
+    )
     find_user_by_email = providers.Factory(FindUserByEmail, uow=uow)
-    update_profile = providers.Factory(UpdateProfile, uow=uow, hasher=password_hasher, clock=clock)
+    update_profile = providers.Factory(
+        UpdateProfile, uow=uow, hasher=password_hasher, clock=clock, recent=recent_users
+    )
     list_users = providers.Factory(ListUsers, uow=uow)
     list_accounts = providers.Factory(ListAccounts, uow=uow)  # operator (CLI) only
 

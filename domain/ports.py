@@ -173,6 +173,21 @@ class RefreshTokenGenerator(Protocol):
         ...
 
 
+class RecentUsers(Protocol):
+    """Users read from storage moments ago, so a request need not read its caller again.
+
+    Entries expire on their own after a short time, the staleness the service accepts
+    (another worker may see a rename or a deactivation that late); ``forget`` drops one
+    at once, for changes made here.
+    """
+
+    def get(self, user_id: UUID) -> User | None: ...
+
+    def put(self, user: User) -> None: ...
+
+    def forget(self, user_id: UUID) -> None: ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware, in UTC."""
