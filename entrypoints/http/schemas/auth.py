@@ -8,8 +8,7 @@ from uuid import UUID
 from pydantic import MISSING, Field
 
 from application.auth import RegisterUserCommand, UpdateProfileCommand
-from application.patch import UNSET
-from entrypoints.http.schemas.common import Input, Output, PageOut
+from entrypoints.http.schemas.common import Input, Output, PageOut, patch
 
 
 class RegisterIn(Input):
@@ -42,8 +41,8 @@ class ProfilePatch(Input):
     def to_command(self, user_id: UUID) -> UpdateProfileCommand:
         return UpdateProfileCommand(
             user_id=user_id,
-            full_name=UNSET if self.full_name is MISSING else self.full_name,
-            password=UNSET if self.password is MISSING else self.password,
+            full_name=patch(self.full_name),
+            password=patch(self.password),
             current_password=self.current_password,
         )
 

@@ -8,9 +8,8 @@ from uuid import UUID
 from pydantic import MISSING, ConfigDict, Field
 
 from application.clients import AddClientCommand, ContactDraft, UpdateClientCommand
-from application.patch import UNSET
 from domain.values import ContactKind
-from entrypoints.http.schemas.common import Input, Output, PageOut
+from entrypoints.http.schemas.common import Input, Output, PageOut, patch
 
 
 class ContactIn(Input):
@@ -69,9 +68,9 @@ class ClientPatch(Input):
         return UpdateClientCommand(
             owner_id=owner_id,
             client_id=client_id,
-            name=UNSET if self.name is MISSING else self.name,
-            company=UNSET if self.company is MISSING else self.company,
-            notes=UNSET if self.notes is MISSING else self.notes,
+            name=patch(self.name),
+            company=patch(self.company),
+            notes=patch(self.notes),
         )
 
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import MISSING, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from application.patch import UNSET, Patch
 
 T = TypeVar("T")
+
+
+def patch(value: T | MISSING) -> Patch[T]:
+    """A field absent from a PATCH body (pydantic's ``MISSING``) is the use case's ``UNSET``;
+    ``null`` stays ``None``, which clears an optional field."""
+    return UNSET if value is MISSING else value
 
 
 class Input(BaseModel):

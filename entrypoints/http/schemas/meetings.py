@@ -9,10 +9,9 @@ from uuid import UUID
 from pydantic import MISSING, AwareDatetime, ConfigDict, Field
 
 from application.meetings import ScheduleMeetingCommand, UpdateMeetingCommand
-from application.patch import UNSET
 from application.views import RevenueReportView
 from domain.reports import RevenueGroup, RevenueTotals
-from entrypoints.http.schemas.common import Input, Money, MoneyInput, Output, PageOut
+from entrypoints.http.schemas.common import Input, Money, MoneyInput, Output, PageOut, patch
 
 
 class MeetingIn(Input):
@@ -64,11 +63,11 @@ class MeetingPatch(Input):
         return UpdateMeetingCommand(
             owner_id=owner_id,
             meeting_id=meeting_id,
-            client_id=UNSET if self.client_id is MISSING else self.client_id,
-            starts_at=UNSET if self.starts_at is MISSING else self.starts_at,
-            duration_minutes=UNSET if self.duration_minutes is MISSING else self.duration_minutes,
-            revenue=UNSET if self.revenue is MISSING else self.revenue,
-            notes=UNSET if self.notes is MISSING else self.notes,
+            client_id=patch(self.client_id),
+            starts_at=patch(self.starts_at),
+            duration_minutes=patch(self.duration_minutes),
+            revenue=patch(self.revenue),
+            notes=patch(self.notes),
         )
 
 
