@@ -1,4 +1,10 @@
-"""What use cases return: plain, immutable snapshots of domain objects."""
+"""What use cases return: plain, immutable snapshots of domain objects.
+
+The views that HTTP routes render (users, clients, contacts, meetings) are frozen
+dataclasses *without* ``__slots__``: orjson serializes a dataclass's ``__dict__`` in one
+fast pass, while slots make it read field by field, which doubled the cost of rendering a
+page (docs/performance.md). The others keep slots.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from domain.reports import ReportGrouping, RevenueGroup, RevenueTotals
 from domain.users import User
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class UserView:
     id: UUID
     email: str
@@ -28,7 +34,7 @@ class UserView:
         return cls(user.id, user.email, user.full_name, user.is_admin, user.created_at)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ContactView:
     id: UUID
     kind: str
@@ -41,7 +47,7 @@ class ContactView:
         return cls(contact.id, contact.kind.value, contact.value, contact.label, contact.created_at)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClientView:
     id: UUID
     name: str
@@ -64,7 +70,7 @@ class ClientView:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MeetingView:
     id: UUID
     client_id: UUID | None

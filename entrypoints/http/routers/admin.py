@@ -6,11 +6,11 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query
 
 from application.auth import ListUsers, ListUsersQuery
-from application.views import UserView
 from container import Container
-from domain.pagination import MAX_OFFSET, Page, PageRequest
+from domain.pagination import MAX_OFFSET, PageRequest
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide
+from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.auth import UserPage
 from entrypoints.http.security import CurrentUser
 
@@ -29,5 +29,6 @@ async def list_users(
     list_users: Annotated[ListUsers, Depends(Provide[Container.list_users])],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> Page[UserView]:
-    return await list_users.execute(ListUsersQuery(user.id, PageRequest(limit, offset)))
+) -> ViewResponse:
+    page = await list_users.execute(ListUsersQuery(user.id, PageRequest(limit, offset)))
+    return ViewResponse(page)

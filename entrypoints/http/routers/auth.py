@@ -14,10 +14,11 @@ from application.auth import (
     RefreshTokens,
     RegisterUser,
 )
-from application.views import TokenPair, UserView
+from application.views import TokenPair
 from container import Container
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide
+from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.http.security import ClientAddress, CurrentUser
 
@@ -35,8 +36,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 async def register(
     body: RegisterIn,
     register: Annotated[RegisterUser, Depends(Provide[Container.register_user])],
-) -> UserView:
-    return await register.execute(body.to_command())
+) -> ViewResponse:
+    return ViewResponse(await register.execute(body.to_command()), status_code=201)
 
 
 @router.post(

@@ -16,12 +16,12 @@ from application.clients import (
     RemoveContact,
     UpdateClient,
 )
-from application.views import ClientView, ContactView
 from container import Container
-from domain.pagination import MAX_OFFSET, Page, PageRequest
+from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import ClientQuery, ClientSort
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide
+from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.clients import (
     ClientIn,
     ClientOut,
@@ -47,8 +47,8 @@ async def add_client(
     body: ClientIn,
     user: CurrentUser,
     add: Annotated[AddClient, Depends(Provide[Container.add_client])],
-) -> ClientView:
-    return await add.execute(body.to_command(owner_id=user.id))
+) -> ViewResponse:
+    return ViewResponse(await add.execute(body.to_command(owner_id=user.id)), status_code=201)
 
 
 @router.get(
@@ -68,10 +68,9 @@ async def list_clients(
         Query(max_length=200, description="Case-insensitive substring of name or company."),
     ] = None,
     sort: ClientSort = ClientSort.NAME,
-) -> Page[ClientView]:
-    return await list_clients.execute(
-        ClientQuery(owner_id=user.id, page=PageRequest(limit, offset), search=q, sort=sort)
-    )
+) -> ViewResponse:
+    query = ClientQuery(owner_id=user.id, page=PageRequest(limit, offset), search=q, sort=sort)
+    return ViewResponse(await list_clients.execute(query))
 
 
 @router.get(
@@ -85,8 +84,8 @@ async def get_client(
     client_id: UUID,
     user: CurrentUser,
     get: Annotated[GetClient, Depends(Provide[Container.get_client])],
-) -> ClientView:
-    return await get.execute(user.id, client_id)
+) -> ViewResponse:
+    return ViewResponse(await get.execute(user.id, client_id))
 
 
 @router.patch(
@@ -101,8 +100,8 @@ async def update_client(
     body: ClientPatch,
     user: CurrentUser,
     update: Annotated[UpdateClient, Depends(Provide[Container.update_client])],
-) -> ClientView:
-    return await update.execute(body.to_command(user.id, client_id))
+) -> ViewResponse:
+    return ViewResponse(await update.execute(body.to_command(user.id, client_id)))
 
 
 @router.delete(
@@ -135,8 +134,9 @@ async def add_contact(
     body: ContactIn,
     user: CurrentUser,
     add: Annotated[AddContact, Depends(Provide[Container.add_contact])],
-) -> ContactView:
-    return await add.execute(AddContactCommand(user.id, client_id, body.to_draft()))
+) -> ViewResponse:
+    contact = await add.execute(AddContactCommand(user.id, client_id, body.to_draft()))
+    return ViewResponse(contact, status_code=201)
 
 
 @router.delete(

@@ -17,12 +17,12 @@ from application.meetings import (
     ScheduleMeeting,
     UpdateMeeting,
 )
-from application.views import MeetingView
 from container import Container
-from domain.pagination import MAX_OFFSET, Page, PageRequest
+from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide
+from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
 from entrypoints.http.security import CurrentUser
 
@@ -64,8 +64,9 @@ async def schedule_meeting(
     body: MeetingIn,
     user: CurrentUser,
     schedule: Annotated[ScheduleMeeting, Depends(Provide[Container.schedule_meeting])],
-) -> MeetingView:
-    return await schedule.execute(body.to_command(owner_id=user.id))
+) -> ViewResponse:
+    meeting = await schedule.execute(body.to_command(owner_id=user.id))
+    return ViewResponse(meeting, status_code=201)
 
 
 @router.get("", response_model=MeetingPage, summary="List my meetings", responses=problems(422))
@@ -76,8 +77,9 @@ async def list_meetings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     sort: MeetingSort = MeetingSort.STARTS_AT_DESC,
-) -> Page[MeetingView]:
-    return await list_meetings.execute(MeetingQuery(meetings, PageRequest(limit, offset), sort))
+) -> ViewResponse:
+    query = MeetingQuery(meetings, PageRequest(limit, offset), sort)
+    return ViewResponse(await list_meetings.execute(query))
 
 
 @router.get(
@@ -132,8 +134,8 @@ async def get_meeting(
     meeting_id: UUID,
     user: CurrentUser,
     get: Annotated[GetMeeting, Depends(Provide[Container.get_meeting])],
-) -> MeetingView:
-    return await get.execute(user.id, meeting_id)
+) -> ViewResponse:
+    return ViewResponse(await get.execute(user.id, meeting_id))
 
 
 @router.patch(
@@ -148,8 +150,8 @@ async def update_meeting(
     body: MeetingPatch,
     user: CurrentUser,
     update: Annotated[UpdateMeeting, Depends(Provide[Container.update_meeting])],
-) -> MeetingView:
-    return await update.execute(body.to_command(user.id, meeting_id))
+) -> ViewResponse:
+    return ViewResponse(await update.execute(body.to_command(user.id, meeting_id)))
 
 
 @router.delete(

@@ -6,10 +6,10 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends
 
 from application.auth import UpdateProfile
-from application.views import UserView
 from container import Container
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide
+from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.auth import ProfilePatch, UserOut
 from entrypoints.http.security import CurrentUser
 
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/users", tags=["users"], responses=problems(401))
 
 
 @router.get("/me", response_model=UserOut, summary="Who am I")
-async def me(user: CurrentUser) -> UserView:
-    return user
+async def me(user: CurrentUser) -> ViewResponse:
+    return ViewResponse(user)
 
 
 @router.patch(
@@ -33,5 +33,5 @@ async def update_me(
     body: ProfilePatch,
     user: CurrentUser,
     update: Annotated[UpdateProfile, Depends(Provide[Container.update_profile])],
-) -> UserView:
-    return await update.execute(body.to_command(user.id))
+) -> ViewResponse:
+    return ViewResponse(await update.execute(body.to_command(user.id)))
