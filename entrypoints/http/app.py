@@ -11,7 +11,7 @@ import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from container import Container
@@ -63,10 +63,10 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_openapi(app)
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Each module's router straight under the app, not nested in an ``/api/v1`` router:
+    # every level of nesting is another pass of route matching on every request.
     for module in _API_MODULES:
-        api.include_router(module.router)
-    app.include_router(api)
+        app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
 
     # Listed innermost first: the last one added sees the request first.
