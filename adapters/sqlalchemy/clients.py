@@ -7,12 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    BindParameter,
     Column,
     ColumnElement,
     ForeignKey,
     Index,
     Integer,
-    Row,
     String,
     Table,
     Text,
@@ -95,26 +95,40 @@ def contact_to_row(client_id: UUID, position: int, contact: Contact) -> dict[str
     }
 
 
-def contact_from_row(row: Row[Any]) -> Contact:
-    return Contact(
-        id=row.id,
-        kind=ContactKind(row.kind),
-        value=row.value,
-        label=row.label,
-        created_at=row.created_at,
-    )
+# Mappers read rows by position (attribute access on a Row costs several times more):
+# a row starts with the columns of CLIENT_COLUMNS / CONTACT_COLUMNS, in that order,
+# whatever follows them. A dict lookup, not an Enum call, gives a stored kind back.
+CLIENT_COLUMNS = tuple(clients.c)
+CONTACT_COLUMNS = (
+    contacts.c.id,
+    contacts.c.kind,
+    contacts.c.value,
+    contacts.c.label,
+    contacts.c.created_at,
+)
+_CLIENT_WIDTH = len(CLIENT_COLUMNS)
+_CONTACT_WIDTH = len(CONTACT_COLUMNS)
+_KINDS = {kind.value: kind for kind in ContactKind}
 
 
-def client_from_row(row: Row[Any], contact_list: list[Contact]) -> Client:
+def contact_from_row(row: Sequence[Any]) -> Contact:
+    id_, kind, value, label, created_at = row[:_CONTACT_WIDTH]
+    return Contact(id=id_, kind=_KINDS[kind], value=value, label=label, created_at=created_at)
+
+
+def client_from_row(row: Sequence[Any], contact_list: list[Contact]) -> Client:
+    id_, owner_id, name, name_key, company, _company_key, notes, created_at, updated_at = row[
+        :_CLIENT_WIDTH
+    ]
     return Client(
-        id=row.id,
-        owner_id=row.owner_id,
-        name=row.name,
-        name_key=row.name_key,
-        company=row.company,
-        notes=row.notes,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        id=id_,
+        owner_id=owner_id,
+        name=name,
+        name_key=name_key,
+        company=company,
+        notes=notes,
+        created_at=created_at,
+        updated_at=updated_at,
         contacts=contact_list,
     )
 
@@ -125,26 +139,13 @@ def like_pattern(needle: str) -> str:
     return f"%{escaped}%"
 
 
-_CLIENT_COLUMNS = list(clients.c)
-_CONTACT_COLUMNS = [
-    contacts.c.id,
-    contacts.c.client_id,
-    contacts.c.kind,
-    contacts.c.value,
-    contacts.c.label,
-    contacts.c.created_at,
-]
 _INSERT_CLIENT = clients.insert()
 _INSERT_CONTACT = contacts.insert()
 # One statement for a client and its contacts, in stored order.
 _GET = (
     select(
-        *_CLIENT_COLUMNS,
-        contacts.c.id.label("contact_id"),
-        contacts.c.kind.label("contact_kind"),
-        contacts.c.value.label("contact_value"),
-        contacts.c.label.label("contact_label"),
-        contacts.c.created_at.label("contact_created_at"),
+        *CLIENT_COLUMNS,
+        *(column.label(f"contact_{column.name}") for column in CONTACT_COLUMNS),
     )
     .select_from(clients.outerjoin(contacts, contacts.c.client_id == clients.c.id))
     .where(clients.c.id == bindparam("client_id"), clients.c.owner_id == bindparam("owner"))
@@ -192,8 +193,9 @@ _MOVE_CONTACT = (
 _DELETE_CLIENT = clients.delete().where(
     clients.c.id == bindparam("client_id"), clients.c.owner_id == bindparam("owner")
 )
+# The contacts of a page, in stored order; the client's id follows the contact's columns.
 _CONTACTS_OF = (
-    select(*_CONTACT_COLUMNS)
+    select(*CONTACT_COLUMNS, contacts.c.client_id)
     .where(contacts.c.client_id.in_(bindparam("client_ids", expanding=True)))
     .order_by(contacts.c.client_id, contacts.c.position)
 )
@@ -202,6 +204,38 @@ _ORDERINGS: dict[ClientSort, tuple[ColumnElement[Any], ...]] = {
     ClientSort.NAME_DESC: (clients.c.name_key.desc(), clients.c.id.desc()),
     ClientSort.CREATED_AT: (clients.c.created_at.asc(), clients.c.id.asc()),
     ClientSort.CREATED_AT_DESC: (clients.c.created_at.desc(), clients.c.id.desc()),
+}
+
+
+def _list_conditions(*, search: bool) -> tuple[ColumnElement[bool], ...]:
+    owned = clients.c.owner_id == bindparam("owner")
+    if not search:
+        return (owned,)
+    pattern: BindParameter[str] = bindparam("pattern")
+    return (
+        owned,
+        or_(
+            clients.c.name_key.like(pattern, escape="\\"),
+            clients.c.company_key.like(pattern, escape="\\"),
+        ),
+    )
+
+
+# Listing statements, built once per (search or not, sort) rather than per call: same SQL,
+# with the owner, the pattern, the limit and the offset as parameters. The total rides on
+# every row of the page; the count runs only for an empty page past the first.
+_LIST_PAGE = {
+    (search, sort): select(*CLIENT_COLUMNS, func.count().over().label("total"))
+    .where(*_list_conditions(search=search))
+    .order_by(*ordering)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+    for search in (False, True)
+    for sort, ordering in _ORDERINGS.items()
+}
+_LIST_COUNT = {
+    search: select(func.count()).select_from(clients).where(*_list_conditions(search=search))
+    for search in (False, True)
 }
 
 
@@ -228,16 +262,9 @@ class SqlAlchemyClientRepository(ClientRepository):
         rows = (await self._db.execute(_GET, {"client_id": client_id, "owner": owner_id})).all()
         if not rows:
             return None
+        # Each row is the client's columns, then one contact's (all None without contacts).
         contact_list = [
-            Contact(
-                id=r.contact_id,
-                kind=ContactKind(r.contact_kind),
-                value=r.contact_value,
-                label=r.contact_label,
-                created_at=r.contact_created_at,
-            )
-            for r in rows
-            if r.contact_id is not None
+            contact_from_row(row[_CLIENT_WIDTH:]) for row in rows if row[_CLIENT_WIDTH] is not None
         ]
         self._db.loaded_contacts[client_id] = [c.id for c in contact_list]
         return client_from_row(rows[0], contact_list)
@@ -307,37 +334,30 @@ class SqlAlchemyClientRepository(ClientRepository):
         return result.rowcount > 0
 
     async def list(self, query: ClientQuery) -> Page[Client]:
-        conditions: list[ColumnElement[bool]] = [clients.c.owner_id == query.owner_id]
-        if query.search:
-            pattern = like_pattern(query.search.casefold())
-            conditions.append(
-                or_(
-                    clients.c.name_key.like(pattern, escape="\\"),
-                    clients.c.company_key.like(pattern, escape="\\"),
-                )
-            )
         page = query.page
-        statement = (
-            select(*_CLIENT_COLUMNS, func.count().over().label("total"))
-            .where(*conditions)
-            .order_by(*_ORDERINGS[query.sort])
-            .limit(page.limit)
-            .offset(page.offset)
-        )
-        rows = (await self._db.execute(statement)).all()
+        params: dict[str, Any] = {
+            "owner": query.owner_id,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
+        search = False
+        if query.search:
+            search = True
+            params["pattern"] = like_pattern(query.search.casefold())
+        rows = (await self._db.execute(_LIST_PAGE[search, query.sort], params)).all()
         if not rows:
             total = 0
             if page.offset:
-                count = select(func.count()).select_from(clients).where(*conditions)
-                total = (await self._db.execute(count)).scalar_one()
+                total = (await self._db.execute(_LIST_COUNT[search], params)).scalar_one()
             return Page([], total, page.limit, page.offset)
-        by_client: dict[UUID, list[Contact]] = {r.id: [] for r in rows}
+        by_client: dict[UUID, list[Contact]] = {row[0]: [] for row in rows}
         # One statement for the contacts of the whole page, whatever its size.
-        for contact_row in await self._db.execute(_CONTACTS_OF, {"client_ids": list(by_client)}):
-            by_client[contact_row.client_id].append(contact_from_row(contact_row))
+        contact_rows = await self._db.execute(_CONTACTS_OF, {"client_ids": list(by_client)})
+        for contact_row in contact_rows:
+            by_client[contact_row[_CONTACT_WIDTH]].append(contact_from_row(contact_row))
         return Page(
-            [client_from_row(r, by_client[r.id]) for r in rows],
-            rows[0].total,
+            [client_from_row(row, by_client[row[0]]) for row in rows],
+            rows[0][_CLIENT_WIDTH],
             page.limit,
             page.offset,
         )

@@ -275,6 +275,19 @@ async def test_list_sorts_with_id_as_tie_break_and_pages_with_a_total(
     assert [len(p.items) for p in pages] == [2, 2, 1, 0]
 
 
+async def test_a_search_past_its_last_page_still_counts_its_matches(backend: Backend) -> None:
+    owner, other = await add_user(backend), await add_user(backend)
+    await store(
+        backend, *(client(owner.id, f"Acme {i}") for i in range(3)), client(owner.id, "Zed")
+    )
+    await store(backend, client(other.id, "Acme elsewhere"))
+    async with backend.new_uow() as uow:
+        for sort in ClientSort:
+            query = ClientQuery(owner.id, PageRequest(2, 5), search="acme", sort=sort)
+            page = await uow.clients.list(query)
+            assert (list(page.items), page.total) == ([], 3)
+
+
 async def test_list_returns_each_clients_own_contacts(backend: Backend) -> None:
     owner = await add_user(backend)
     with_two = client(
