@@ -86,17 +86,34 @@ def meeting_to_row(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def meeting_from_row(row: Row[Any]) -> Meeting:
+# The mapper reads a row by position (attribute access on a Row costs several times
+# more): a row starts with the columns of MEETING_COLUMNS, in that order.
+MEETING_COLUMNS = tuple(meetings.c)
+_WIDTH = len(MEETING_COLUMNS)
+
+
+def meeting_from_row(row: Sequence[Any]) -> Meeting:
+    (
+        id_,
+        owner_id,
+        client_id,
+        starts_at,
+        duration_minutes,
+        revenue_cents,
+        notes,
+        created_at,
+        updated_at,
+    ) = row[:_WIDTH]
     return Meeting(
-        id=row.id,
-        owner_id=row.owner_id,
-        client_id=row.client_id,
-        starts_at=row.starts_at,
-        duration_minutes=row.duration_minutes,
-        revenue=from_cents(row.revenue_cents),
-        notes=row.notes,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        id=id_,
+        owner_id=owner_id,
+        client_id=client_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        revenue=from_cents(revenue_cents),
+        notes=notes,
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
@@ -111,9 +128,8 @@ def _conditions(f: MeetingFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-_COLUMNS = list(meetings.c)
 _INSERT = meetings.insert()
-_GET = select(*_COLUMNS).where(
+_GET = select(*MEETING_COLUMNS).where(
     meetings.c.id == bindparam("meeting_id"), meetings.c.owner_id == bindparam("owner")
 )
 # The SET clause comes from the keys of the parameters passed.
@@ -129,6 +145,63 @@ _TOTALS = (
     func.coalesce(func.sum(meetings.c.duration_minutes), 0).label("minutes"),
     func.count().label("meetings"),
 )
+
+
+# Which optional parts of a MeetingFilter are set: client, starts_from, starts_before.
+_FilterShape = tuple[bool, bool, bool]
+_SHAPES: tuple[_FilterShape, ...] = tuple(
+    (client, starts_from, starts_before)
+    for client in (False, True)
+    for starts_from in (False, True)
+    for starts_before in (False, True)
+)
+_ORDERINGS: dict[MeetingSort, tuple[ColumnElement[Any], ...]] = {
+    MeetingSort.STARTS_AT: (meetings.c.starts_at.asc(), meetings.c.id.asc()),
+    MeetingSort.STARTS_AT_DESC: (meetings.c.starts_at.desc(), meetings.c.id.desc()),
+}
+
+
+def _shape_conditions(shape: _FilterShape) -> list[ColumnElement[bool]]:
+    """``_conditions`` with parameters, for the filters set in ``shape``."""
+    client, starts_from, starts_before = shape
+    conditions: list[ColumnElement[bool]] = [meetings.c.owner_id == bindparam("owner")]
+    if client:
+        conditions.append(meetings.c.client_id == bindparam("client"))
+    if starts_from:
+        conditions.append(meetings.c.starts_at >= bindparam("starts_from"))
+    if starts_before:
+        conditions.append(meetings.c.starts_at < bindparam("starts_before"))
+    return conditions
+
+
+def _filter_params(f: MeetingFilter) -> tuple[_FilterShape, dict[str, Any]]:
+    params: dict[str, Any] = {"owner": f.owner_id}
+    if f.client_id is not None:
+        params["client"] = f.client_id
+    if f.starts_from is not None:
+        params["starts_from"] = f.starts_from
+    if f.starts_before is not None:
+        params["starts_before"] = f.starts_before
+    shape = (f.client_id is not None, f.starts_from is not None, f.starts_before is not None)
+    return shape, params
+
+
+# Listing statements, built once per (filter shape, sort) rather than per call: same SQL,
+# with the filter's values, the limit and the offset as parameters. The total rides on
+# every row of the page; the count runs only for an empty page past the first.
+_LIST_PAGE = {
+    (shape, sort): select(*MEETING_COLUMNS, func.count().over().label("total"))
+    .where(*_shape_conditions(shape))
+    .order_by(*ordering)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+    for shape in _SHAPES
+    for sort, ordering in _ORDERINGS.items()
+}
+_LIST_COUNT = {
+    shape: select(func.count()).select_from(meetings).where(*_shape_conditions(shape))
+    for shape in _SHAPES
+}
 
 
 def _totals(row: Row[Any]) -> RevenueTotals:
@@ -161,32 +234,22 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
         return result.rowcount > 0
 
     async def list(self, query: MeetingQuery) -> Page[Meeting]:
-        conditions = _conditions(query.filter)
-        if query.sort is MeetingSort.STARTS_AT_DESC:
-            order = (meetings.c.starts_at.desc(), meetings.c.id.desc())
-        else:
-            order = (meetings.c.starts_at.asc(), meetings.c.id.asc())
+        shape, params = _filter_params(query.filter)
         page = query.page
-        statement = (
-            select(*_COLUMNS, func.count().over().label("total"))
-            .where(*conditions)
-            .order_by(*order)
-            .limit(page.limit)
-            .offset(page.offset)
-        )
-        rows = (await self._db.execute(statement)).all()
+        params["limit"] = page.limit
+        params["offset"] = page.offset
+        rows = (await self._db.execute(_LIST_PAGE[shape, query.sort], params)).all()
         if rows:
-            total = rows[0].total
+            total = rows[0][_WIDTH]
         elif page.offset:
-            count = select(func.count()).select_from(meetings).where(*conditions)
-            total = (await self._db.execute(count)).scalar_one()
+            total = (await self._db.execute(_LIST_COUNT[shape], params)).scalar_one()
         else:
             total = 0
         return Page([meeting_from_row(r) for r in rows], total, page.limit, page.offset)
 
     async def export(self, meeting_filter: MeetingFilter) -> AsyncIterator[MeetingExportRow]:
         statement = (
-            select(*_COLUMNS, clients.c.name.label("client_name"))
+            select(*MEETING_COLUMNS, clients.c.name.label("client_name"))
             .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
             .where(*_conditions(meeting_filter))
             .order_by(meetings.c.starts_at, meetings.c.id)

@@ -138,6 +138,32 @@ async def test_list_filters_sorts_with_id_tie_break_and_counts(backend: Backend)
     assert await ids(of_acme, MeetingSort.STARTS_AT) == (expected, 2)
 
 
+async def test_every_filter_counts_the_same_on_and_past_its_last_page(
+    backend: Backend,
+) -> None:
+    owner, stranger = await add_user(backend), await add_user(backend)
+    acme = await add_client(backend, owner.id, "Acme")
+    at = [T0 + timedelta(days=d) for d in range(4)]
+    await store(
+        backend,
+        *(meeting(owner.id, t, client_id=acme.id if i % 2 else None) for i, t in enumerate(at)),
+        meeting(stranger.id, at[1]),
+    )
+    for client_id in (None, acme.id):
+        for starts_from in (None, at[1]):
+            for starts_before in (None, at[3]):
+                f = MeetingFilter(owner.id, client_id, starts_from, starts_before)
+                async with backend.new_uow() as uow:
+                    for sort in MeetingSort:
+                        first = await uow.meetings.list(MeetingQuery(f, PageRequest(10), sort))
+                        past = await uow.meetings.list(MeetingQuery(f, PageRequest(10, 10), sort))
+                        assert first.total == len(first.items) > 0
+                        assert (list(past.items), past.total) == ([], first.total)
+                        assert all(m.owner_id == owner.id for m in first.items)
+                        if client_id is not None:
+                            assert all(m.client_id == client_id for m in first.items)
+
+
 async def test_export_streams_oldest_first_with_client_names(backend: Backend) -> None:
     owner = await add_user(backend)
     acme = await add_client(backend, owner.id, "Acme «Ltd» 🦊")
