@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import inject
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
@@ -10,7 +9,7 @@ from application.auth import IdentifyUser
 from application.views import UserView
 from container import Container
 from domain.errors import TokenInvalid
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a route, not a secret
 
@@ -28,7 +27,7 @@ bearer = OAuth2PasswordBearer(
 @inject
 async def current_user(
     token: Annotated[str | None, Depends(bearer)],
-    identify: Annotated[IdentifyUser, Depends(Provide[Container.identify_user])],
+    identify: Annotated[IdentifyUser, Provide[Container.identify_user]],
 ) -> UserView:
     """The user behind the access token; any failure is a 401 with ``WWW-Authenticate``."""
     if not token:

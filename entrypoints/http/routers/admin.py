@@ -2,14 +2,13 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from application.auth import ListUsers, ListUsersQuery
 from container import Container
 from domain.pagination import MAX_OFFSET, PageRequest
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.auth import UserPage
 from entrypoints.http.security import CurrentUser
@@ -26,7 +25,7 @@ router = APIRouter(prefix="/admin", tags=["admin"], responses=problems(401, 403)
 @inject
 async def list_users(
     user: CurrentUser,
-    list_users: Annotated[ListUsers, Depends(Provide[Container.list_users])],
+    list_users: Annotated[ListUsers, Provide[Container.list_users]],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ViewResponse:

@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -17,7 +16,7 @@ from application.auth import (
 from application.views import TokenPair
 from container import Container
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
 from entrypoints.http.security import ClientAddress, CurrentUser
@@ -35,7 +34,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @inject
 async def register(
     body: RegisterIn,
-    register: Annotated[RegisterUser, Depends(Provide[Container.register_user])],
+    register: Annotated[RegisterUser, Provide[Container.register_user]],
 ) -> ViewResponse:
     return ViewResponse(await register.execute(body.to_command()), status_code=201)
 
@@ -51,7 +50,7 @@ async def register(
 async def login(
     body: LoginIn,
     source: ClientAddress,
-    authenticate: Annotated[AuthenticateUser, Depends(Provide[Container.authenticate_user])],
+    authenticate: Annotated[AuthenticateUser, Provide[Container.authenticate_user]],
 ) -> TokenPair:
     return await authenticate.execute(
         AuthenticateUserCommand(email=body.email, password=body.password, source=source)
@@ -69,7 +68,7 @@ async def login(
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     source: ClientAddress,
-    authenticate: Annotated[AuthenticateUser, Depends(Provide[Container.authenticate_user])],
+    authenticate: Annotated[AuthenticateUser, Provide[Container.authenticate_user]],
 ) -> TokenPair:
     return await authenticate.execute(
         AuthenticateUserCommand(email=form.username, password=form.password, source=source)
@@ -86,7 +85,7 @@ async def token(
 @inject
 async def refresh(
     body: RefreshIn,
-    rotate: Annotated[RefreshTokens, Depends(Provide[Container.refresh_session])],
+    rotate: Annotated[RefreshTokens, Provide[Container.refresh_session]],
 ) -> TokenPair:
     return await rotate.execute(body.refresh_token)
 
@@ -107,7 +106,7 @@ async def refresh(
 async def logout(
     body: RefreshIn,
     user: CurrentUser,
-    revoke: Annotated[Logout, Depends(Provide[Container.logout])],
+    revoke: Annotated[Logout, Provide[Container.logout]],
 ) -> Response:
     await revoke.execute(LogoutCommand(user_id=user.id, refresh_token=body.refresh_token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,8 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from application.clients import (
     AddClient,
@@ -20,7 +19,7 @@ from container import Container
 from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import ClientQuery, ClientSort
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.clients import (
     ClientIn,
@@ -46,7 +45,7 @@ router = APIRouter(prefix="/clients", tags=["clients"], responses=problems(401))
 async def add_client(
     body: ClientIn,
     user: CurrentUser,
-    add: Annotated[AddClient, Depends(Provide[Container.add_client])],
+    add: Annotated[AddClient, Provide[Container.add_client]],
 ) -> ViewResponse:
     return ViewResponse(await add.execute(body.to_command(owner_id=user.id)), status_code=201)
 
@@ -60,7 +59,7 @@ async def add_client(
 @inject
 async def list_clients(
     user: CurrentUser,
-    list_clients: Annotated[ListClients, Depends(Provide[Container.list_clients])],
+    list_clients: Annotated[ListClients, Provide[Container.list_clients]],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     q: Annotated[
@@ -83,7 +82,7 @@ async def list_clients(
 async def get_client(
     client_id: UUID,
     user: CurrentUser,
-    get: Annotated[GetClient, Depends(Provide[Container.get_client])],
+    get: Annotated[GetClient, Provide[Container.get_client]],
 ) -> ViewResponse:
     return ViewResponse(await get.execute(user.id, client_id))
 
@@ -99,7 +98,7 @@ async def update_client(
     client_id: UUID,
     body: ClientPatch,
     user: CurrentUser,
-    update: Annotated[UpdateClient, Depends(Provide[Container.update_client])],
+    update: Annotated[UpdateClient, Provide[Container.update_client]],
 ) -> ViewResponse:
     return ViewResponse(await update.execute(body.to_command(user.id, client_id)))
 
@@ -115,7 +114,7 @@ async def update_client(
 async def delete_client(
     client_id: UUID,
     user: CurrentUser,
-    delete: Annotated[DeleteClient, Depends(Provide[Container.delete_client])],
+    delete: Annotated[DeleteClient, Provide[Container.delete_client]],
 ) -> Response:
     await delete.execute(user.id, client_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -133,7 +132,7 @@ async def add_contact(
     client_id: UUID,
     body: ContactIn,
     user: CurrentUser,
-    add: Annotated[AddContact, Depends(Provide[Container.add_contact])],
+    add: Annotated[AddContact, Provide[Container.add_contact]],
 ) -> ViewResponse:
     contact = await add.execute(AddContactCommand(user.id, client_id, body.to_draft()))
     return ViewResponse(contact, status_code=201)
@@ -151,7 +150,7 @@ async def remove_contact(
     client_id: UUID,
     contact_id: UUID,
     user: CurrentUser,
-    remove: Annotated[RemoveContact, Depends(Provide[Container.remove_contact])],
+    remove: Annotated[RemoveContact, Provide[Container.remove_contact]],
 ) -> Response:
     await remove.execute(user.id, client_id, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

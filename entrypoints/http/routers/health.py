@@ -2,14 +2,13 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from application.health import CheckReadiness
 from container import Container
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -39,7 +38,7 @@ async def live() -> Liveness:
 )
 @inject
 async def ready(
-    check: Annotated[CheckReadiness, Depends(Provide[Container.check_readiness])],
+    check: Annotated[CheckReadiness, Provide[Container.check_readiness]],
 ) -> Readiness:
     await check.execute()
     return _READY

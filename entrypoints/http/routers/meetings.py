@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
@@ -21,7 +20,7 @@ from container import Container
 from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
 from entrypoints.http.security import CurrentUser
@@ -63,7 +62,7 @@ Filter = Annotated[MeetingFilter, Depends(meeting_filter)]
 async def schedule_meeting(
     body: MeetingIn,
     user: CurrentUser,
-    schedule: Annotated[ScheduleMeeting, Depends(Provide[Container.schedule_meeting])],
+    schedule: Annotated[ScheduleMeeting, Provide[Container.schedule_meeting]],
 ) -> ViewResponse:
     meeting = await schedule.execute(body.to_command(owner_id=user.id))
     return ViewResponse(meeting, status_code=201)
@@ -73,7 +72,7 @@ async def schedule_meeting(
 @inject
 async def list_meetings(
     meetings: Filter,
-    list_meetings: Annotated[ListMeetings, Depends(Provide[Container.list_meetings])],
+    list_meetings: Annotated[ListMeetings, Provide[Container.list_meetings]],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     sort: MeetingSort = MeetingSort.STARTS_AT_DESC,
@@ -95,7 +94,7 @@ async def list_meetings(
 @inject
 async def export_meetings(
     meetings: Filter,
-    export: Annotated[ExportMeetings, Depends(Provide[Container.export_meetings])],
+    export: Annotated[ExportMeetings, Provide[Container.export_meetings]],
 ) -> StreamingResponse:
     lines = export.execute(meetings)
     # Read the header and the first row now: a storage failure is still a clean problem
@@ -133,7 +132,7 @@ async def _chain(head: list[str], rest: AsyncIterator[str]) -> AsyncIterator[str
 async def get_meeting(
     meeting_id: UUID,
     user: CurrentUser,
-    get: Annotated[GetMeeting, Depends(Provide[Container.get_meeting])],
+    get: Annotated[GetMeeting, Provide[Container.get_meeting]],
 ) -> ViewResponse:
     return ViewResponse(await get.execute(user.id, meeting_id))
 
@@ -149,7 +148,7 @@ async def update_meeting(
     meeting_id: UUID,
     body: MeetingPatch,
     user: CurrentUser,
-    update: Annotated[UpdateMeeting, Depends(Provide[Container.update_meeting])],
+    update: Annotated[UpdateMeeting, Provide[Container.update_meeting]],
 ) -> ViewResponse:
     return ViewResponse(await update.execute(body.to_command(user.id, meeting_id)))
 
@@ -165,7 +164,7 @@ async def update_meeting(
 async def delete_meeting(
     meeting_id: UUID,
     user: CurrentUser,
-    delete: Annotated[DeleteMeeting, Depends(Provide[Container.delete_meeting])],
+    delete: Annotated[DeleteMeeting, Provide[Container.delete_meeting]],
 ) -> Response:
     await delete.execute(user.id, meeting_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,8 +2,7 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from application.meetings import BuildRevenueReport, RevenueReportQuery
@@ -11,7 +10,7 @@ from container import Container
 from domain.queries import Period
 from domain.reports import ReportGrouping
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 from entrypoints.http.schemas.meetings import ReportOut
 from entrypoints.http.security import CurrentUser
 
@@ -27,7 +26,7 @@ router = APIRouter(prefix="/reports", tags=["reports"], responses=problems(401))
 @inject
 async def revenue_report(
     user: CurrentUser,
-    build: Annotated[BuildRevenueReport, Depends(Provide[Container.revenue_report])],
+    build: Annotated[BuildRevenueReport, Provide[Container.revenue_report]],
     starts_from: Annotated[AwareDatetime, Query(alias="from", description="Inclusive.")],
     starts_before: Annotated[AwareDatetime, Query(alias="to", description="Exclusive.")],
     group_by: ReportGrouping | None = None,

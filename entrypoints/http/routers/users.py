@@ -2,13 +2,12 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from application.auth import UpdateProfile
 from container import Container
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide
+from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.schemas.auth import ProfilePatch, UserOut
 from entrypoints.http.security import CurrentUser
@@ -32,6 +31,6 @@ async def me(user: CurrentUser) -> ViewResponse:
 async def update_me(
     body: ProfilePatch,
     user: CurrentUser,
-    update: Annotated[UpdateProfile, Depends(Provide[Container.update_profile])],
+    update: Annotated[UpdateProfile, Provide[Container.update_profile]],
 ) -> ViewResponse:
     return ViewResponse(await update.execute(body.to_command(user.id)))
