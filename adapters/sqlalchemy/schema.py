@@ -6,6 +6,7 @@ migrations, and ``errors.py`` can map a violated constraint to a domain error by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +35,11 @@ class UtcDateTime(TypeDecorator[datetime]):
     ``DATETIME`` keeps a fixed-width ``YYYY-MM-DD HH:MM:SS.ffffff`` string, which sorts
     and compares correctly only if every value is in one zone, so values are converted
     to naive UTC on the way in and given back their UTC zone on the way out.
+
+    asyncpg decodes ``TIMESTAMP WITH TIME ZONE`` into aware datetimes whose ``tzinfo`` is
+    ``datetime.timezone.utc`` (that is ``datetime.UTC``), whatever the session's time
+    zone: exactly what ``process_result_value`` would return, so there, every column
+    read skips the per-value call.
     """
 
     impl = DateTime(timezone=True)
@@ -46,6 +52,13 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetimes are refused: store aware UTC instants only")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def result_processor(
+        self, dialect: Dialect, coltype: Any
+    ) -> Callable[[Any], datetime | None] | None:
+        if dialect.name == "postgresql" and dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

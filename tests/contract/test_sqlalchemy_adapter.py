@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sqlalchemy.engine import (
     DatabaseConfig,
@@ -136,6 +137,39 @@ async def test_non_utc_instants_are_stored_as_utc_and_naive_ones_refused(
     with pytest.raises(Exception, match="naive"):
         async with sql_backend.new_uow() as uow:
             await uow.users.add(naive)
+
+
+@pytest.mark.postgres
+async def test_instants_read_through_asyncpg_are_utc_whatever_the_session_time_zone(
+    postgres_url: str,
+) -> None:
+    # UtcDateTime leaves asyncpg's values alone: this is what makes that correct.
+    engine = create_async_engine(
+        async_database_url(postgres_url),
+        connect_args={"server_settings": {"timezone": "Asia/Tokyo"}},
+    )
+    try:
+        owner = make_user(
+            created_at=datetime(2024, 7, 1, 9, 0, tzinfo=timezone(timedelta(hours=9)))
+        )
+        found = _client(owner.id, "Tokyo")
+        async with SqlAlchemyUnitOfWork(engine) as uow:
+            await uow.users.add(owner)
+            await uow.clients.add(found)
+            await uow.commit()
+        async with SqlAlchemyUnitOfWork(engine) as uow:
+            zone = (await uow._db.execute(text("SHOW timezone"))).scalar_one()
+            loaded_user = await uow.users.get(owner.id)
+            page = await uow.clients.list(ClientQuery(owner.id, PageRequest()))
+        assert zone == "Asia/Tokyo"
+        assert loaded_user is not None
+        instants = [loaded_user.created_at, page.items[0].created_at]
+        instants += [c.created_at for c in page.items[0].contacts]
+        assert instants[0] == datetime(2024, 7, 1, 0, 0, tzinfo=UTC)
+        assert instants[1:] == [T0] * 3
+        assert all(instant.tzinfo is UTC for instant in instants)
+    finally:
+        await dispose_engine(engine)
 
 
 async def test_a_duplicate_email_from_raw_inserts_is_email_taken(sql_backend: Backend) -> None:
