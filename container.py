@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = False
     # Seconds an authenticated user's record is reused before it is read again (0: off).
     identity_cache_seconds: float = Field(5.0, ge=0, le=300)
+    # FastAPI's own OpenTelemetry spans, metrics and logs, for a provider configured in the
+    # process (e.g. under ``opentelemetry-instrument``). Off, nothing is checked per request.
+    opentelemetry: bool = False
     # Request bodies above this are refused with 413 (the largest legitimate one, a
     # client with 50 contacts and long notes, is a few tens of kilobytes).
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
