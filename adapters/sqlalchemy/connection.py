@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CursorResult, Executable, text
+from sqlalchemy import Connection, CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.errors import translate
@@ -63,10 +63,7 @@ class Db:
         self._deferred = False
         conn = self.conn
         try:
-            # Ends SQLAlchemy's bookkeeping transaction (nothing to commit on the server:
-            # the reads ran in autocommit), then restores the engine's isolation level.
-            await conn.commit()
-            await conn.execution_options(isolation_level=conn.default_isolation_level)
+            await conn.run_sync(_leave_autocommit)
         except Exception as error:
             translated = translate(error)
             if translated is error:
@@ -95,3 +92,11 @@ class Db:
             if translated is error:
                 raise
             raise translated from error
+
+
+def _leave_autocommit(conn: Connection) -> None:
+    # Ends SQLAlchemy's bookkeeping transaction (nothing to commit on the server: the
+    # reads ran in autocommit), then restores the engine's isolation level; both in one
+    # pass through the asyncio bridge.
+    conn.commit()
+    conn.execution_options(isolation_level=conn.default_isolation_level)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 from typing import NoReturn, Self
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy import tables as _tables  # noqa: F401 - registers constraint names
@@ -26,11 +28,25 @@ from domain.ports import UnitOfWork
 log = logging.getLogger(__name__)
 
 
+# Per engine, the same pool handing out connections already in autocommit.
+_autocommit_engines: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    found = _autocommit_engines.get(engine.sync_engine)
+    if found is None:
+        found = engine.execution_options(isolation_level="AUTOCOMMIT")
+        _autocommit_engines[engine.sync_engine] = found
+    return found
+
+
 class SqlAlchemyUnitOfWork(UnitOfWork):
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        # See Db: on PostgreSQL a unit that only reads skips BEGIN and ROLLBACK.
+        # See Db: on PostgreSQL a unit that only reads skips BEGIN and ROLLBACK. Its
+        # connection comes out of the pool in autocommit (set during the checkout, not
+        # by a second call through SQLAlchemy's asyncio bridge).
         self._defer_begin = engine.dialect.name == "postgresql"
+        self._engine = _autocommit(engine) if self._defer_begin else engine
         self._conn: AsyncConnection | None = None
         self._db = Db()
         self.users = SqlAlchemyUserRepository(self._db)
@@ -45,13 +61,6 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             conn = await self._engine.connect()
         except Exception as error:
             _reraise(error)
-        if self._defer_begin:
-            try:
-                # No round trip: asyncpg simply does not open a transaction in autocommit.
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-            except Exception as error:
-                await conn.close()
-                _reraise(error)
         self._conn = conn
         self._db.bind(conn, defer_begin=self._defer_begin)
         return self
