@@ -282,9 +282,17 @@ class Container(containers.DeclarativeContainer):
     # Sync methods, safe to call with or without a running event loop.
     migrator = providers.Singleton(AlembicMigrator, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore)
+    # Use cases that write: a transaction from the first statement.
     uow = providers.Selector(
         settings.provided.persistence,
-        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine),
+        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, defer_begin=False),
+        memory=providers.Factory(InMemoryUnitOfWork, memory_store),
+    )
+    # Use cases that read: no BEGIN/ROLLBACK around their SELECTs (a write, should one
+    # come, still begins a transaction first). See SqlAlchemyUnitOfWork, ADR 0003.
+    read_uow = providers.Selector(
+        settings.provided.persistence,
+        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, defer_begin=True),
         memory=providers.Factory(InMemoryUnitOfWork, memory_store),
     )
     storage = providers.Selector(
@@ -324,19 +332,19 @@ class Container(containers.DeclarativeContainer):
         TtlRecentUsers, ttl_seconds=settings.provided.identity_cache_seconds
     )
     identify_user = providers.Factory(
-        IdentifyUser, uow=uow, issuer=access_tokens, recent=recent_users
+        IdentifyUser, uow=read_uow, issuer=access_tokens, recent=recent_users
     )
-    find_user_by_email = providers.Factory(FindUserByEmail, uow=uow)
+    find_user_by_email = providers.Factory(FindUserByEmail, uow=read_uow)
     update_profile = providers.Factory(
         UpdateProfile, uow=uow, hasher=password_hasher, clock=clock, recent=recent_users
     )
-    list_users = providers.Factory(ListUsers, uow=uow)
-    list_accounts = providers.Factory(ListAccounts, uow=uow)  # operator (CLI) only
+    list_users = providers.Factory(ListUsers, uow=read_uow)
+    list_accounts = providers.Factory(ListAccounts, uow=read_uow)  # operator (CLI) only
 
     # -- use cases: clients ---------------------------------------------------------
     add_client = providers.Factory(AddClient, uow=uow, ids=ids, clock=clock)
-    list_clients = providers.Factory(ListClients, uow=uow)
-    get_client = providers.Factory(GetClient, uow=uow)
+    list_clients = providers.Factory(ListClients, uow=read_uow)
+    get_client = providers.Factory(GetClient, uow=read_uow)
     update_client = providers.Factory(UpdateClient, uow=uow, clock=clock)
     delete_client = providers.Factory(DeleteClient, uow=uow)
     add_contact = providers.Factory(AddContact, uow=uow, ids=ids, clock=clock)
@@ -345,10 +353,10 @@ class Container(containers.DeclarativeContainer):
 
     # -- use cases: meetings and reports --------------------------------------------
     schedule_meeting = providers.Factory(ScheduleMeeting, uow=uow, ids=ids, clock=clock)
-    list_meetings = providers.Factory(ListMeetings, uow=uow)
-    get_meeting = providers.Factory(GetMeeting, uow=uow)
+    list_meetings = providers.Factory(ListMeetings, uow=read_uow)
+    get_meeting = providers.Factory(GetMeeting, uow=read_uow)
     update_meeting = providers.Factory(UpdateMeeting, uow=uow, clock=clock)
     delete_meeting = providers.Factory(DeleteMeeting, uow=uow)
-    export_meetings = providers.Factory(ExportMeetings, uow=uow)
-    revenue_report = providers.Factory(BuildRevenueReport, uow=uow)
+    export_meetings = providers.Factory(ExportMeetings, uow=read_uow)
+    revenue_report = providers.Factory(BuildRevenueReport, uow=read_uow)
     fill_demo_book = providers.Factory(FillDemoBook, uow=uow, ids=ids, clock=clock)

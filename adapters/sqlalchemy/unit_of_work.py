@@ -41,11 +41,18 @@ def _autocommit(engine: AsyncEngine) -> AsyncEngine:
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
-    def __init__(self, engine: AsyncEngine) -> None:
-        # See Db: on PostgreSQL a unit that only reads skips BEGIN and ROLLBACK. Its
-        # connection comes out of the pool in autocommit (set during the checkout, not
-        # by a second call through SQLAlchemy's asyncio bridge).
-        self._defer_begin = engine.dialect.name == "postgresql"
+    """One pooled connection, one transaction per ``async with``.
+
+    With ``defer_begin`` (for use cases that mostly read) a PostgreSQL unit starts in
+    autocommit and begins its transaction at the first write (see ``Db``): a unit that
+    only reads costs its SELECTs alone, without BEGIN and ROLLBACK, and its connection
+    comes out of the pool already in autocommit. Without it (use cases that write) the
+    transaction begins with the first statement, as usual, and nothing switches modes.
+    Either way, everything from the first write on is one transaction.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, defer_begin: bool = True) -> None:
+        self._defer_begin = defer_begin and engine.dialect.name == "postgresql"
         self._engine = _autocommit(engine) if self._defer_begin else engine
         self._conn: AsyncConnection | None = None
         self._db = Db()

@@ -36,6 +36,7 @@ async def test_the_default_persistence_is_sqlalchemy(container: Container) -> No
     assert container.settings().persistence == "sqlalchemy"
     assert isinstance(container.uow(), SqlAlchemyUnitOfWork)
     assert container.uow() is not container.uow()  # one unit per use case
+    assert isinstance(container.read_uow(), SqlAlchemyUnitOfWork)
     assert isinstance(container.storage(), SqlAlchemyStorage)
     assert container.engine() is container.engine()
 

@@ -373,6 +373,26 @@ async def test_a_reading_unit_skips_begin_and_a_writing_one_is_one_transaction(
 
 
 @pytest.mark.postgres
+async def test_a_writing_unit_is_one_transaction_from_its_first_read(postgres_url: str) -> None:
+    """``defer_begin=False`` (the container's units for use cases that write): the check
+    a use case reads before it writes runs inside the same transaction."""
+    engine = build_engine(DatabaseConfig(postgres_url, pool_size=1, max_overflow=0))
+    try:
+        uow = SqlAlchemyUnitOfWork(engine, defer_begin=False)
+        user = make_user()
+        async with uow:
+            raw = (await uow._connection().get_raw_connection()).driver_connection
+            assert raw is not None
+            assert await uow.users.get(user.id) is None
+            assert raw.is_in_transaction()  # BEGIN came with the first statement
+            await uow.users.add(user)
+        async with uow:  # not committed: rolled back
+            assert await uow.users.get(user.id) is None
+    finally:
+        await dispose_engine(engine)
+
+
+@pytest.mark.postgres
 async def test_batch_duplicate_checks_are_planned_for_the_growing_table(
     postgres_url: str,
 ) -> None:

@@ -240,7 +240,8 @@ class ExportThatLosesTheDatabase:
 async def test_a_lost_database_is_a_503_problem(
     api: httpx.AsyncClient, ada: Account, container: Container
 ) -> None:
-    with container.uow.override(providers.Factory(DownUnitOfWork)):
+    down = providers.Factory(DownUnitOfWork)
+    with container.override_providers(uow=down, read_uow=down):
         response = await api.get("/clients", headers=ada.headers)
         assert_problem(response, 503, "storage_unavailable")
         login = await api.post("/auth/login", json={"email": ada.email, "password": PASSWORD})
