@@ -90,25 +90,32 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Built once: which headers a path gets is fixed.
+        self._api = (
+            *_COMMON,
+            (b"content-security-policy", _API_CSP),
+            (b"cache-control", b"no-store"),
+        )
+        self._schema = (*_COMMON, (b"content-security-policy", _API_CSP))
+        self._docs = (*_COMMON, (b"content-security-policy", _DOCS_CSP))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        docs = path in _DOCS_PATHS
-        extra = [
-            *_COMMON,
-            (b"content-security-policy", _DOCS_CSP if docs else _API_CSP),
-        ]
-        if not docs and path != "/openapi.json":
-            extra.append((b"cache-control", b"no-store"))
+        if path in _DOCS_PATHS:
+            extra = self._docs
+        elif path == "/openapi.json":
+            extra = self._schema
+        else:
+            extra = self._api
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {key.lower() for key, _ in headers}
-                headers.extend((key, value) for key, value in extra if key not in present)
+                headers.extend(header for header in extra if header[0] not in present)
                 message["headers"] = headers
             await send(message)
 

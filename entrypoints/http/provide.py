@@ -28,6 +28,10 @@ _PROVIDE: type = wiring.Provide  # type: ignore[assignment]
 
 
 def _provided(parameter: inspect.Parameter) -> bool:
+    """``x: Annotated[X, Provide[...]]`` (routes), or ``x: X = Provide[...]`` (a helper
+    our own code calls, where the default keeps type checkers content)."""
+    if isinstance(parameter.default, _PROVIDE):
+        return True
     annotation = parameter.annotation
     if get_origin(annotation) is not Annotated:
         return False
@@ -39,7 +43,7 @@ def inject(function: F) -> F:
     signature = inspect.signature(function, eval_str=True)
     visible = [p for p in signature.parameters.values() if not _provided(p)]
     if len(visible) == len(signature.parameters):
-        raise TypeError(f"{function.__qualname__} has no Annotated[..., Provide[...]] parameter")
+        raise TypeError(f"{function.__qualname__} has no parameter marked Provide[...]")
     patched = wiring.inject(function)
     if patched is function:
         # dependency-injector reads live annotations only: under ``from __future__ import

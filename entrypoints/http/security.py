@@ -13,27 +13,38 @@ from entrypoints.http.provide import Provide, inject
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a route, not a secret
 
-# Reads ``Authorization: Bearer <token>`` and nothing else; ``auto_error=False`` so a
-# missing or malformed header becomes our own 401 problem rather than FastAPI's.
-# Declared as the OAuth2 password flow so Swagger UI's Authorize button can log in.
-bearer = OAuth2PasswordBearer(
+
+class BearerUser(OAuth2PasswordBearer):
+    """The caller, from ``Authorization: Bearer <token>``: one dependency, not two.
+
+    It is the security scheme (so OpenAPI documents it, as the OAuth2 password flow,
+    and Swagger UI's Authorize button can log in) and it resolves the token to its user;
+    FastAPI resolves one node per request for both. ``auto_error=False`` lets a missing
+    or malformed header become our own 401 problem rather than FastAPI's. Any failure is
+    a 401 with ``WWW-Authenticate``.
+    """
+
+    async def __call__(self, request: Request) -> UserView:  # type: ignore[override]
+        token = await super().__call__(request)
+        if not token:
+            raise TokenInvalid("Missing bearer token.")
+        return await identify(token)
+
+
+@inject
+async def identify(
+    token: str, identify_user: IdentifyUser = Provide[Container.identify_user]
+) -> UserView:
+    """The user behind an access token, by the container's ``IdentifyUser``."""
+    return await identify_user.execute(token)
+
+
+current_user = BearerUser(
     tokenUrl=TOKEN_URL,
     auto_error=False,
     scheme_name="bearer",
     description="Log in with your email as the username; or paste an access token.",
 )
-
-
-@inject
-async def current_user(
-    token: Annotated[str | None, Depends(bearer)],
-    identify: Annotated[IdentifyUser, Provide[Container.identify_user]],
-) -> UserView:
-    """The user behind the access token; any failure is a 401 with ``WWW-Authenticate``."""
-    if not token:
-        raise TokenInvalid("Missing bearer token.")
-    return await identify.execute(token)
-
 
 CurrentUser = Annotated[UserView, Depends(current_user)]
 
