@@ -308,7 +308,9 @@ class Container(containers.DeclarativeContainer):
     )
     authenticate_user = providers.Factory(
         AuthenticateUser,
-        uow=uow,
+        # Reads the account in one unit, checks the password outside any, then writes
+        # the session in another: the read needs no transaction of its own.
+        uow=read_uow,
         hasher=password_hasher,
         issuer=access_tokens,
         tokens=refresh_tokens,
