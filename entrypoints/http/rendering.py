@@ -14,13 +14,11 @@ compares them, and Schemathesis checks every live response against the schema.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import orjson
-from starlette.background import BackgroundTask
 from starlette.responses import Response
 
 # UTC instants end in "Z", as pydantic writes them.
@@ -47,16 +45,6 @@ class ViewResponse(Response):
     """A JSON response rendered from a use case's view."""
 
     media_type = "application/json"
-
-    def __init__(
-        self,
-        content: Any,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: BackgroundTask | None = None,
-    ) -> None:
-        super().__init__(content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
         return render(content)
