@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import time
-from collections.abc import Mapping
 from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,11 +41,8 @@ def _incoming_id(scope: Scope) -> str:
 class RequestIdMiddleware:
     """Accept a sane ``X-Request-ID`` (or make one), echo it, and turn crashes into 500s."""
 
-    def __init__(self, app: ASGIApp, route_templates: Mapping[int, str] | None = None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # ``id(route)`` -> its full path template, for routes of included routers (whose
-        # own ``path`` lacks the prefix they were included under).
-        self.route_templates = dict(route_templates or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,20 +80,14 @@ class RequestIdMiddleware:
             )
             await response(scope, receive, send)
         finally:
-            route = _route_of(scope, self.route_templates)
+            route = _route_of(scope)
             _log_access(scope["method"], route, status, time.perf_counter() - began)
             request_id.reset(token)
 
 
-def _route_of(scope: Scope, templates: Mapping[int, str]) -> str:
+def _route_of(scope: Scope) -> str:
     """The matched route's path template (``/api/v1/clients/{client_id}``), never raw input."""
-    route = scope.get("route")
-    if route is None:
-        return "<unmatched>"
-    known = templates.get(id(route))
-    if known is not None:
-        return known
-    template = getattr(route, "path_format", None)
+    template = getattr(scope.get("route"), "path_format", None)
     return template if isinstance(template, str) else "<unmatched>"
 
 

@@ -10,10 +10,11 @@ from domain.pagination import MAX_OFFSET, PageRequest
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
+from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.auth import UserPage
 from entrypoints.http.security import CurrentUser
 
-router = APIRouter(prefix="/admin", tags=["admin"], responses=problems(401, 403))
+router = APIRouter(prefix=f"{API_PREFIX}/admin", tags=["admin"], responses=problems(401, 403))
 
 
 @router.get(

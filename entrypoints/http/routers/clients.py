@@ -21,6 +21,7 @@ from domain.queries import ClientQuery, ClientSort
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
+from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.clients import (
     ClientIn,
     ClientOut,
@@ -31,7 +32,7 @@ from entrypoints.http.schemas.clients import (
 )
 from entrypoints.http.security import CurrentUser
 
-router = APIRouter(prefix="/clients", tags=["clients"], responses=problems(401))
+router = APIRouter(prefix=f"{API_PREFIX}/clients", tags=["clients"], responses=problems(401))
 
 
 @router.post(

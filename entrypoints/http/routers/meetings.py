@@ -22,10 +22,11 @@ from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
+from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
 from entrypoints.http.security import CurrentUser
 
-router = APIRouter(prefix="/meetings", tags=["meetings"], responses=problems(401))
+router = APIRouter(prefix=f"{API_PREFIX}/meetings", tags=["meetings"], responses=problems(401))
 
 
 async def meeting_filter(

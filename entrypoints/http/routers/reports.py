@@ -11,10 +11,11 @@ from domain.queries import Period
 from domain.reports import ReportGrouping
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
+from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.meetings import ReportOut
 from entrypoints.http.security import CurrentUser
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=problems(401))
+router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], responses=problems(401))
 
 
 @router.get(

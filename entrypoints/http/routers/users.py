@@ -9,10 +9,11 @@ from container import Container
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
+from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.auth import ProfilePatch, UserOut
 from entrypoints.http.security import CurrentUser
 
-router = APIRouter(prefix="/users", tags=["users"], responses=problems(401))
+router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"], responses=problems(401))
 
 
 @router.get("/me", response_model=UserOut, summary="Who am I")
