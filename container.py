@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from datetime import timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -282,21 +283,25 @@ class Container(containers.DeclarativeContainer):
     # Sync methods, safe to call with or without a running event loop.
     migrator = providers.Singleton(AlembicMigrator, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore)
+    # Which persistence, read from the settings once: the selectors below consult it for
+    # every unit of work, and ``settings.provided.persistence`` is re-evaluated on each
+    # call (about half of a unit of work's construction; docs/performance.md).
+    persistence = providers.Singleton(attrgetter("persistence"), settings)
     # Use cases that write: a transaction from the first statement.
     uow = providers.Selector(
-        settings.provided.persistence,
+        persistence,
         sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, defer_begin=False),
         memory=providers.Factory(InMemoryUnitOfWork, memory_store),
     )
     # Use cases that read: no BEGIN/ROLLBACK around their SELECTs (a write, should one
     # come, still begins a transaction first). See SqlAlchemyUnitOfWork, ADR 0003.
     read_uow = providers.Selector(
-        settings.provided.persistence,
+        persistence,
         sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, defer_begin=True),
         memory=providers.Factory(InMemoryUnitOfWork, memory_store),
     )
     storage = providers.Selector(
-        settings.provided.persistence,
+        persistence,
         sqlalchemy=providers.Singleton(SqlAlchemyStorage, engine),
         memory=providers.Singleton(InMemoryStorage, memory_store),
     )
