@@ -12,9 +12,14 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.auth import UserPage
-from entrypoints.http.security import CurrentUser
+from entrypoints.http.security import CallerFirstRoute, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/admin", tags=["admin"], responses=problems(401, 403))
+router = APIRouter(
+    prefix=f"{API_PREFIX}/admin",
+    tags=["admin"],
+    responses=problems(401, 403),
+    route_class=CallerFirstRoute,
+)
 
 
 @router.get(

@@ -20,9 +20,9 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
-from entrypoints.http.security import ClientAddress, CurrentUser
+from entrypoints.http.security import CallerFirstRoute, ClientAddress, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=CallerFirstRoute)
 
 
 @router.post(

@@ -30,9 +30,14 @@ from entrypoints.http.schemas.clients import (
     ContactIn,
     ContactOut,
 )
-from entrypoints.http.security import CurrentUser
+from entrypoints.http.security import CallerFirstRoute, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/clients", tags=["clients"], responses=problems(401))
+router = APIRouter(
+    prefix=f"{API_PREFIX}/clients",
+    tags=["clients"],
+    responses=problems(401),
+    route_class=CallerFirstRoute,
+)
 
 
 @router.post(

@@ -24,9 +24,14 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
-from entrypoints.http.security import CurrentUser
+from entrypoints.http.security import CallerFirstRoute, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/meetings", tags=["meetings"], responses=problems(401))
+router = APIRouter(
+    prefix=f"{API_PREFIX}/meetings",
+    tags=["meetings"],
+    responses=problems(401),
+    route_class=CallerFirstRoute,
+)
 
 
 async def meeting_filter(

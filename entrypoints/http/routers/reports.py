@@ -13,9 +13,14 @@ from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.meetings import ReportOut
-from entrypoints.http.security import CurrentUser
+from entrypoints.http.security import CallerFirstRoute, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], responses=problems(401))
+router = APIRouter(
+    prefix=f"{API_PREFIX}/reports",
+    tags=["reports"],
+    responses=problems(401),
+    route_class=CallerFirstRoute,
+)
 
 
 @router.get(

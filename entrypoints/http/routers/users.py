@@ -11,9 +11,14 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.schemas.auth import ProfilePatch, UserOut
-from entrypoints.http.security import CurrentUser
+from entrypoints.http.security import CallerFirstRoute, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/users", tags=["users"], responses=problems(401))
+router = APIRouter(
+    prefix=f"{API_PREFIX}/users",
+    tags=["users"],
+    responses=problems(401),
+    route_class=CallerFirstRoute,
+)
 
 
 @router.get("/me", response_model=UserOut, summary="Who am I")
