@@ -5,17 +5,18 @@ under ``@inject``, makes every injected use case a FastAPI dependency as well: F
 resolves a marker object on every request (a node of its dependency graph, with its
 caches and checks, about 13 µs each on this machine) only for ``@inject`` to replace it
 with the real object. Here a route says ``Annotated[X, Provide[Container.x]]`` (no
-``Depends``); this ``inject`` applies dependency-injector's own ``@inject`` and then
-gives the route a ``__signature__`` without those parameters. FastAPI builds its
-dependency graph from that signature, so it neither resolves nor documents them, and the
-patched function fills them from the wired container on each call, as it always did.
-Tests still override providers on the container. See docs/performance.md.
+``Depends``); this ``inject`` has dependency-injector's own ``@inject`` fill them and
+gives the route a ``__signature__`` without them. FastAPI builds its dependency graph
+from that signature, so it neither resolves nor documents them, and the container fills
+them on each call, as it always did. Tests still override providers on the container.
+See ADR 0003 (decisions 1 and 10) and docs/performance.md.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import wraps
 from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from dependency_injector import wiring
@@ -44,14 +45,28 @@ def inject(function: F) -> F:
     visible = [p for p in signature.parameters.values() if not _provided(p)]
     if len(visible) == len(signature.parameters):
         raise TypeError(f"{function.__qualname__} has no parameter marked Provide[...]")
-    patched = wiring.inject(function)
-    if patched is function:
-        # dependency-injector reads live annotations only: under ``from __future__ import
-        # annotations`` it finds no marker and would leave the parameters unfilled.
-        raise TypeError(f"{function.__qualname__}: markers in string annotations are not seen")
+
+    # dependency-injector patches a coroutine function with an ``async with`` around its
+    # resolution (about 6 µs a call, mostly checking whether each use case is awaitable),
+    # a plain function with a ``with``. Our providers are all synchronous, so it patches
+    # a plain function that fills the parameters and hands back the coroutine to await.
+    def call_with_injections(*args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    # Where wiring looks for it (``__module__``), and what it reads the markers from:
+    # the signature with its annotations evaluated, so string annotations work too.
+    call_with_injections.__module__ = function.__module__
+    call_with_injections.__qualname__ = function.__qualname__
+    call_with_injections.__signature__ = signature  # type: ignore[attr-defined]
+    patched = wiring.inject(call_with_injections)
+
+    @wraps(function)
+    async def route(*args: Any, **kwargs: Any) -> Any:
+        return await patched(*args, **kwargs)
+
     # ``inspect.signature`` (and so FastAPI) stops at ``__signature__``.
-    patched.__signature__ = signature.replace(parameters=visible)  # type: ignore[attr-defined]
-    return patched
+    route.__signature__ = signature.replace(parameters=visible)  # type: ignore[attr-defined]
+    return route  # type: ignore[return-value]
 
 
 __all__ = ["Provide", "inject"]

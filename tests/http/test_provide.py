@@ -1,7 +1,5 @@
 """``entrypoints.http.provide.inject``: use cases come from the container, not from FastAPI."""
 
-# No ``from __future__ import annotations``: dependency-injector reads live annotations.
-
 import inspect
 import sys
 from collections.abc import Iterator
@@ -62,13 +60,20 @@ def test_a_function_without_provided_parameters_is_a_mistake() -> None:
         inject(plain)
 
 
-def test_string_annotations_are_refused_rather_than_left_unfilled() -> None:
-    namespace: dict[str, object] = {"Greeter": Greeter, "Provide": Provide, "Box": Box}
-    source = (
-        "from __future__ import annotations\n"
-        "from typing import Annotated\n"
-        "async def late(greeter: Annotated[Greeter, Provide[Box.greeter]]) -> None: ...\n"
-    )
-    exec(source, namespace)  # noqa: S102
-    with pytest.raises(TypeError, match="string annotations"):
-        inject(namespace["late"])  # type: ignore[arg-type]
+def test_string_annotations_are_read_too(box: Box) -> None:
+    # As under ``from __future__ import annotations``: the markers are in strings.
+    async def late(name: "str", greeter: "Annotated[Greeter, Provide[Box.greeter]]") -> str:
+        return f"{greeter.greeting} {name}"
+
+    patched = inject(late)
+    box.wire(modules=[sys.modules[__name__]])
+    assert list(inspect.signature(patched).parameters) == ["name"]
+    app = FastAPI()
+    app.get("/late")(patched)
+    assert TestClient(app).get("/late", params={"name": "Ada"}).json() == "hello Ada"
+
+
+def test_the_route_stays_a_coroutine_function_with_its_own_name() -> None:
+    assert inspect.iscoroutinefunction(greet)
+    assert greet.__name__ == "greet"
+    assert greet.__module__ == __name__

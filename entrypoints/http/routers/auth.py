@@ -19,10 +19,11 @@ from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
-from entrypoints.http.security import CallerFirstRoute, ClientAddress, CurrentUser
+from entrypoints.http.security import ClientAddress, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=CallerFirstRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=ApiRoute)
 
 
 @router.post(

@@ -22,6 +22,7 @@ from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.clients import (
     ClientIn,
     ClientOut,
@@ -30,13 +31,13 @@ from entrypoints.http.schemas.clients import (
     ContactIn,
     ContactOut,
 )
-from entrypoints.http.security import CallerFirstRoute, CurrentUser
+from entrypoints.http.security import CurrentUser
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/clients",
     tags=["clients"],
     responses=problems(401),
-    route_class=CallerFirstRoute,
+    route_class=ApiRoute,
 )
 
 

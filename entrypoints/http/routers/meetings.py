@@ -23,14 +23,15 @@ from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
-from entrypoints.http.security import CallerFirstRoute, CurrentUser
+from entrypoints.http.security import CurrentUser
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/meetings",
     tags=["meetings"],
     responses=problems(401),
-    route_class=CallerFirstRoute,
+    route_class=ApiRoute,
 )
 
 

@@ -12,14 +12,15 @@ from domain.reports import ReportGrouping
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.meetings import ReportOut
-from entrypoints.http.security import CallerFirstRoute, CurrentUser
+from entrypoints.http.security import CurrentUser
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/reports",
     tags=["reports"],
     responses=problems(401),
-    route_class=CallerFirstRoute,
+    route_class=ApiRoute,
 )
 
 

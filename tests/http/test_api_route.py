@@ -1,6 +1,7 @@
-"""``CallerFirstRoute``: the caller is resolved once, first, and outside FastAPI's graph."""
+"""``ApiRoute``: the caller is resolved once, first, and outside FastAPI's graph."""
 
-# No ``from __future__ import annotations``: FastAPI reads these routes' live signatures.
+# No ``from __future__ import annotations``: routes below name local functions, which FastAPI
+# could not find from a string annotation.
 
 from typing import Annotated
 
@@ -13,7 +14,8 @@ from http_helpers import Account, assert_problem, storage_independent
 from application.auth import IdentifyUser
 from application.views import UserView
 from container import Container
-from entrypoints.http.security import CallerFirstRoute, CurrentUser, current_user
+from entrypoints.http.routing import ApiRoute
+from entrypoints.http.security import CurrentUser, current_user
 
 pytestmark = storage_independent
 
@@ -80,7 +82,7 @@ async def test_the_documented_graph_keeps_the_bearer_scheme(app: FastAPI) -> Non
     secured = [
         route
         for route in app.routes
-        if isinstance(route, CallerFirstRoute)
+        if isinstance(route, ApiRoute)
         and any(sub.call is current_user for sub in route.dependant.dependencies)
     ]
     assert len(secured) >= 15
@@ -93,7 +95,7 @@ async def test_the_documented_graph_keeps_the_bearer_scheme(app: FastAPI) -> Non
 
 def _extra_routes(prefix: str = "") -> APIRouter:
     """Shapes no production route has (yet), each of which must still be served right."""
-    router = APIRouter(prefix=prefix, route_class=CallerFirstRoute)
+    router = APIRouter(prefix=prefix, route_class=ApiRoute)
 
     @router.get("/sync")
     def sync_endpoint(user: CurrentUser) -> dict[str, str]:
