@@ -26,7 +26,7 @@ from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshTokenGenerator
-from adapters.sqlalchemy.engine import DatabaseConfig, build_engine
+from adapters.sqlalchemy.engine import DatabaseConfig, build_engine, build_reading_engine
 from adapters.sqlalchemy.migrations import AlembicMigrator
 from adapters.sqlalchemy.storage import SqlAlchemyStorage
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -96,8 +96,9 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["console", "json"] = "console"
-    db_pool_size: int = Field(10, ge=1, le=200)
-    db_max_overflow: int = Field(10, ge=0, le=200)
+    # Per pool: on PostgreSQL a process has two, one for reads and one for writes.
+    db_pool_size: int = Field(5, ge=1, le=200)
+    db_max_overflow: int = Field(5, ge=0, le=200)
     db_pool_timeout: float = Field(5.0, gt=0, le=120)
     db_connect_timeout: float = Field(5.0, gt=0, le=120)
     db_command_timeout: float = Field(30.0, gt=0, le=3600)
@@ -280,6 +281,9 @@ class Container(containers.DeclarativeContainer):
     )
     # One engine (and pool) per process; each unit of work borrows one connection from it.
     engine = providers.Singleton(build_engine, database)
+    # For use cases that read: on PostgreSQL a second pool, in autocommit (no BEGIN and
+    # ROLLBACK around reads); elsewhere the same engine. See build_reading_engine.
+    reading_engine = providers.Singleton(build_reading_engine, database, engine)
     # Sync methods, safe to call with or without a running event loop.
     migrator = providers.Singleton(AlembicMigrator, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore)
@@ -290,19 +294,19 @@ class Container(containers.DeclarativeContainer):
     # Use cases that write: a transaction from the first statement.
     uow = providers.Selector(
         persistence,
-        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, defer_begin=False),
+        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine),
         memory=providers.Factory(InMemoryUnitOfWork, memory_store),
     )
     # Use cases that read: no BEGIN/ROLLBACK around their SELECTs (a write, should one
-    # come, still begins a transaction first). See SqlAlchemyUnitOfWork, ADR 0003.
+    # come, still begins a transaction first). See SqlAlchemyUnitOfWork, ADR 0002.
     read_uow = providers.Selector(
         persistence,
-        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine, defer_begin=True),
+        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, reading_engine, defer_begin=True),
         memory=providers.Factory(InMemoryUnitOfWork, memory_store),
     )
     storage = providers.Selector(
         persistence,
-        sqlalchemy=providers.Singleton(SqlAlchemyStorage, engine),
+        sqlalchemy=providers.Singleton(SqlAlchemyStorage, engine, reading_engine),
         memory=providers.Singleton(InMemoryStorage, memory_store),
     )
     check_readiness = providers.Factory(CheckReadiness, storage=storage)

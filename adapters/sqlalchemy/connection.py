@@ -96,7 +96,8 @@ class Db:
 
 def _leave_autocommit(conn: Connection) -> None:
     # Ends SQLAlchemy's bookkeeping transaction (nothing to commit on the server: the
-    # reads ran in autocommit), then restores the engine's isolation level; both in one
-    # pass through the asyncio bridge.
+    # reads ran in autocommit), then switches to the server's own isolation level (the
+    # pool puts the connection back in autocommit when it is returned); both in one pass
+    # through the asyncio bridge.
     conn.commit()
     conn.execution_options(isolation_level=conn.default_isolation_level)

@@ -35,8 +35,8 @@ def async_database_url(url: str | URL) -> str:
 @dataclass(frozen=True, slots=True)
 class DatabaseConfig:
     url: str
-    pool_size: int = 10
-    max_overflow: int = 10
+    pool_size: int = 5
+    max_overflow: int = 5
     pool_timeout: float = 5.0
     connect_timeout: float = 5.0
     command_timeout: float = 30.0
@@ -74,7 +74,9 @@ def _is_memory_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
-def build_engine(config: DatabaseConfig) -> AsyncEngine:
+def build_engine(config: DatabaseConfig, *, autocommit: bool = False) -> AsyncEngine:
+    """An engine and its pool; with ``autocommit`` (PostgreSQL), every connection it
+    opens is put in autocommit once, as it is opened (see ``build_reading_engine``)."""
     url = make_url(async_database_url(config.url))
     options: dict[str, Any] = {
         "echo": config.echo,
@@ -104,7 +106,26 @@ def build_engine(config: DatabaseConfig) -> AsyncEngine:
             "timeout": config.connect_timeout,
             "command_timeout": config.command_timeout,
         }
+        if autocommit:
+            options["isolation_level"] = "AUTOCOMMIT"
     return create_async_engine(url, **options)
+
+
+def build_reading_engine(config: DatabaseConfig, engine: AsyncEngine) -> AsyncEngine:
+    """The engine of the units of work that read (``SqlAlchemyUnitOfWork(defer_begin=True)``).
+
+    On PostgreSQL, a pool of its own whose connections are in autocommit from the moment
+    they are opened, so a read costs its SELECTs alone: no BEGIN and ROLLBACK round trips,
+    and nothing switched per checkout. (A view of ``engine`` with
+    ``execution_options(isolation_level="AUTOCOMMIT")`` shares its pool but sets the level
+    on every checkout and restores it on every return, through an event and two
+    validations: about 60,000 CPU instructions a unit of work, 4 % of a one-row read.)
+    Anywhere else, ``engine`` itself: SQLite's driver begins lazily anyway, and an
+    in-memory database must stay one connection.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return build_engine(config, autocommit=True)
 
 
 def track_sqlite_workers(engine: AsyncEngine) -> AsyncEngine:

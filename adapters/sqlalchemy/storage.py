@@ -14,8 +14,14 @@ from domain.ports import Storage
 
 
 class SqlAlchemyStorage(Storage):
-    def __init__(self, engine: AsyncEngine, *, ping_timeout: float = 2.0) -> None:
+    """``engine`` answers the readiness probe; closing disposes it and ``others`` (the
+    reading engine's pool, where there is one)."""
+
+    def __init__(
+        self, engine: AsyncEngine, *others: AsyncEngine, ping_timeout: float = 2.0
+    ) -> None:
         self._engine = engine
+        self._engines = list(dict.fromkeys((engine, *others)))  # each once, in order
         self._ping_timeout = ping_timeout
 
     async def ping(self) -> None:
@@ -32,4 +38,5 @@ class SqlAlchemyStorage(Storage):
             raise translated from error
 
     async def close(self) -> None:
-        await dispose_engine(self._engine)
+        for engine in self._engines:
+            await dispose_engine(engine)

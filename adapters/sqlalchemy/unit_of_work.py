@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 from types import TracebackType
 from typing import NoReturn, Self
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy import tables as _tables  # noqa: F401 - registers constraint names
@@ -28,32 +26,22 @@ from domain.ports import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-# Per engine, the same pool handing out connections already in autocommit.
-_autocommit_engines: WeakKeyDictionary[Engine, AsyncEngine] = WeakKeyDictionary()
-
-
-def _autocommit(engine: AsyncEngine) -> AsyncEngine:
-    found = _autocommit_engines.get(engine.sync_engine)
-    if found is None:
-        found = engine.execution_options(isolation_level="AUTOCOMMIT")
-        _autocommit_engines[engine.sync_engine] = found
-    return found
-
-
 class SqlAlchemyUnitOfWork(UnitOfWork):
     """One pooled connection, one transaction per ``async with``.
 
-    With ``defer_begin`` (for use cases that mostly read) a PostgreSQL unit starts in
-    autocommit and begins its transaction at the first write (see ``Db``): a unit that
-    only reads costs its SELECTs alone, without BEGIN and ROLLBACK, and its connection
-    comes out of the pool already in autocommit. Without it (use cases that write) the
-    transaction begins with the first statement, as usual, and nothing switches modes.
-    Either way, everything from the first write on is one transaction.
+    Without ``defer_begin`` (use cases that write) the transaction begins with the first
+    statement, as usual. With it (use cases that read, on the engine of
+    ``build_reading_engine``, whose PostgreSQL connections are in autocommit) a unit
+    runs its reads as they come and begins its transaction at the first write (see
+    ``Db``): a unit that only reads costs its SELECTs alone, without BEGIN and ROLLBACK.
+    Either way, everything from the first write on is one transaction. (Given an engine
+    not in autocommit, a deferring unit is still correct, only slower: the driver then
+    begins a transaction for its reads, which the first write commits.)
     """
 
-    def __init__(self, engine: AsyncEngine, *, defer_begin: bool = True) -> None:
+    def __init__(self, engine: AsyncEngine, *, defer_begin: bool = False) -> None:
         self._defer_begin = defer_begin and engine.dialect.name == "postgresql"
-        self._engine = _autocommit(engine) if self._defer_begin else engine
+        self._engine = engine
         self._conn: AsyncConnection | None = None
         self._db = Db()
         self.users = SqlAlchemyUserRepository(self._db)

@@ -6,6 +6,8 @@ and never buffer a body.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,10 +115,26 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {key.lower() for key, _ in headers}
-                headers.extend(header for header in extra if header[0] not in present)
-                message["headers"] = headers
+                message["headers"] = _with_headers(message.get("headers", ()), extra)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+_HARDENING_NAMES = frozenset(
+    name for name, _ in (*_COMMON, (b"content-security-policy", b""), (b"cache-control", b""))
+)
+
+
+def _with_headers(
+    headers: Iterable[tuple[bytes, bytes]], extra: tuple[tuple[bytes, bytes], ...]
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` and those of ``extra`` it does not set itself (names compared lowercased)."""
+    headers = list(headers)
+    for name, _ in headers:
+        if name.lower() in _HARDENING_NAMES:  # rare: a response that sets one itself
+            present = {key.lower() for key, _ in headers}
+            headers.extend(header for header in extra if header[0] not in present)
+            return headers
+    headers.extend(extra)
+    return headers

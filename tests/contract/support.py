@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.sqlalchemy.engine import DatabaseConfig, build_engine, dispose_engine
+from adapters.sqlalchemy.engine import (
+    DatabaseConfig,
+    build_engine,
+    build_reading_engine,
+    dispose_engine,
+)
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.ports import UnitOfWork
 from domain.users import User
@@ -55,11 +60,17 @@ async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterat
         yield Backend("memory", lambda: InMemoryUnitOfWork(store))
         return
     url = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "postgres_url")
-    engine = build_engine(DatabaseConfig(url, pool_size=5, max_overflow=5))
+    # As the container's ``read_uow``: reads in autocommit, a transaction from the first
+    # write (every behaviour below holds for plain transactions as well).
+    config = DatabaseConfig(url, pool_size=5, max_overflow=5)
+    engine = build_engine(config)
+    reading = build_reading_engine(config, engine)
     try:
-        yield Backend(kind, lambda: SqlAlchemyUnitOfWork(engine), engine)
+        yield Backend(kind, lambda: SqlAlchemyUnitOfWork(reading, defer_begin=True), reading)
     finally:
-        await dispose_engine(engine)
+        await dispose_engine(reading)
+        if reading is not engine:
+            await dispose_engine(engine)
 
 
 def make_user(email: str | None = None, *, created_at: datetime = T0, **extra: Any) -> User:

@@ -41,6 +41,27 @@ async def test_the_default_persistence_is_sqlalchemy(container: Container) -> No
     assert container.engine() is container.engine()
 
 
+async def test_reads_have_an_autocommit_pool_of_their_own_on_postgresql(
+    container: Container,
+) -> None:
+    engine, reading = container.engine(), container.reading_engine()
+    if engine.dialect.name != "postgresql":
+        assert reading is engine  # SQLite: one engine (an in-memory one is one connection)
+        return
+    assert reading is not engine
+    assert reading.pool is not engine.pool
+    async with reading.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        await conn.exec_driver_sql("SELECT 1")
+        assert not raw.is_in_transaction()  # a read, with no BEGIN before it
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        await conn.exec_driver_sql("SELECT 1")
+        assert raw.is_in_transaction()  # the writing pool's units are transactions
+
+
 async def test_migrate_then_run_use_cases_against_the_database(container: Container) -> None:
     migrator = container.migrator()
     assert migrator.upgrade() == migrator.head()

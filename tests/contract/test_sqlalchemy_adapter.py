@@ -18,6 +18,7 @@ from adapters.sqlalchemy.engine import (
     DatabaseConfig,
     async_database_url,
     build_engine,
+    build_reading_engine,
     dispose_engine,
 )
 from adapters.sqlalchemy.errors import translate
@@ -347,9 +348,10 @@ def test_programming_errors_are_not_disguised() -> None:
 async def test_a_reading_unit_skips_begin_and_a_writing_one_is_one_transaction(
     postgres_url: str,
 ) -> None:
-    engine = build_engine(DatabaseConfig(postgres_url, pool_size=1, max_overflow=0))
+    config = DatabaseConfig(postgres_url, pool_size=1, max_overflow=0)
+    engine = build_reading_engine(config, build_engine(config))
     try:
-        uow = SqlAlchemyUnitOfWork(engine)
+        uow = SqlAlchemyUnitOfWork(engine, defer_begin=True)
         kept, dropped = make_user(), make_user()
         async with uow:
             raw = (await uow._connection().get_raw_connection()).driver_connection
@@ -362,9 +364,13 @@ async def test_a_reading_unit_skips_begin_and_a_writing_one_is_one_transaction(
         async with uow:
             await uow.users.list(PageRequest())
             await uow.users.add(dropped)
-        # The pooled connection is back to transactional mode for its next user.
+        # The pooled connection is back in autocommit for its next user: a statement on
+        # it takes effect at once (a transaction left open would hold it back).
         async with engine.connect() as conn:
-            await conn.execute(users.delete())
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            await conn.execute(users.delete().where(users.c.id == uuid4()))
+            assert not raw.is_in_transaction()
         async with uow:
             assert await uow.users.get(kept.id) == kept
             assert await uow.users.get(dropped.id) is None
@@ -402,14 +408,15 @@ async def test_batch_duplicate_checks_are_planned_for_the_growing_table(
     quadratic on PostgreSQL; inside a writing transaction the check now asks for custom
     plans, and only there: the next unit of work is back to the server's default.
     """
-    engine = build_engine(DatabaseConfig(postgres_url, pool_size=1, max_overflow=0))
+    config = DatabaseConfig(postgres_url, pool_size=1, max_overflow=0)
+    engine = build_reading_engine(config, build_engine(config))
 
     async def plan_cache_mode(uow: SqlAlchemyUnitOfWork) -> str:
         result = await uow._connection().execute(text("SHOW plan_cache_mode"))
         return str(result.scalar_one())
 
     try:
-        uow = SqlAlchemyUnitOfWork(engine)
+        uow = SqlAlchemyUnitOfWork(engine, defer_begin=True)
         owner = make_user()
         async with uow:
             await uow.users.add(owner)
