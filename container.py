@@ -342,8 +342,10 @@ class Container(containers.DeclarativeContainer):
     recent_users = providers.Singleton(
         TtlRecentUsers, ttl_seconds=settings.provided.identity_cache_seconds
     )
-    identify_user = providers.Factory(
-        IdentifyUser, uow=read_uow, issuer=access_tokens, recent=recent_users
+    # Shared by every request (it holds nothing of one): it is given the read_uow provider
+    # itself, and makes a unit of work only when the identity cache misses.
+    identify_user = providers.Singleton(
+        IdentifyUser, units=read_uow.provider, issuer=access_tokens, recent=recent_users
     )
     find_user_by_email = providers.Factory(FindUserByEmail, uow=read_uow)
     update_profile = providers.Factory(

@@ -33,9 +33,9 @@ class CountingIdentifyUser(IdentifyUser):
 @pytest.fixture
 def resolutions(container: Container) -> type[CountingIdentifyUser]:
     CountingIdentifyUser.calls = 0
-    counting = providers.Factory(
+    counting = providers.Singleton(
         CountingIdentifyUser,
-        uow=container.read_uow,
+        units=container.read_uow.provider,
         issuer=container.access_tokens,
         recent=container.recent_users,
     )

@@ -81,7 +81,7 @@ class Harness:
             self.uow(), self.issuer, self.tokens, self.ids, self.clock, REFRESH_TTL
         )
         self.logout = Logout(self.uow(), self.clock)
-        self.identify_user = IdentifyUser(self.uow(), self.issuer)
+        self.identify_user = IdentifyUser(self.uow, self.issuer)
         self.find_user_by_email = FindUserByEmail(self.uow())
         self.update_profile = UpdateProfile(self.uow(), self.hasher, self.clock)
         self.list_users = ListUsers(self.uow())
