@@ -35,13 +35,13 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bench.run import (
     BENCH,
     BIN,
     ENDPOINTS,
     HOST,
+    LOGIN,
     ROOT,
     Bench,
     Endpoint,
@@ -103,7 +103,8 @@ def measure(
             time.sleep(1)
         token = None
         if name != "baseline":
-            status, raw = request(port, "POST", "/api/v1/auth/login", _login(bench.seed))
+            assert LOGIN.body is not None
+            status, raw = request(port, "POST", LOGIN.path(bench.seed), LOGIN.body(bench.seed))
             if status != 200:
                 raise RuntimeError(f"{name}: login failed ({status})")
             token = json.loads(raw)["access_token"]
@@ -124,10 +125,6 @@ def measure(
             proc.kill()
         for path in out.parent.glob(out.name + "*"):
             path.unlink()
-
-
-def _login(seed: dict[str, Any]) -> dict[str, Any]:
-    return {"email": seed["email"], "password": seed["password"]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
