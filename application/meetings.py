@@ -48,11 +48,8 @@ class ScheduleMeeting:
             now=self._clock.now(),
         )
         async with self._uow as uow:
-            if cmd.client_id is not None and not await uow.clients.exists(
-                cmd.client_id, owner_id=cmd.owner_id
-            ):
+            if not await uow.meetings.add(meeting):
                 raise ClientNotFound()
-            await uow.meetings.add(meeting)
             await uow.commit()
         return MeetingView.of(meeting)
 

@@ -70,9 +70,15 @@ class ClientRepository(Protocol):
 
 
 class MeetingRepository(Protocol):
-    async def add(self, meeting: Meeting) -> None: ...
+    async def add(self, meeting: Meeting) -> bool:
+        """Store a new meeting, unless it names a client that is not its owner's.
 
-    async def add_many(self, meetings: Sequence[Meeting]) -> None: ...
+        ``False``, with nothing stored, in that case. Checking and storing are one step,
+        so that a scheduled meeting costs one statement, not a lookup and then a write.
+        """
+
+    async def add_many(self, meetings: Sequence[Meeting]) -> None:
+        """Store new meetings whose clients the caller knows to be their owners'."""
 
     async def get(self, meeting_id: UUID, *, owner_id: UUID) -> Meeting | None: ...
 

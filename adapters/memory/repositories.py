@@ -160,12 +160,19 @@ class InMemoryMeetingRepository(MeetingRepository):
     def __init__(self, tables: Callable[[], Tables]) -> None:
         self._tables = tables
 
-    async def add(self, meeting: Meeting) -> None:
-        self._tables().meetings[meeting.id] = copy.copy(meeting)
+    async def add(self, meeting: Meeting) -> bool:
+        tables = self._tables()
+        if meeting.client_id is not None:
+            client = tables.clients.get(meeting.client_id)
+            if client is None or client.owner_id != meeting.owner_id:
+                return False
+        tables.meetings[meeting.id] = copy.copy(meeting)
+        return True
 
     async def add_many(self, meetings: Sequence[Meeting]) -> None:
+        stored = self._tables().meetings
         for meeting in meetings:
-            await self.add(meeting)
+            stored[meeting.id] = copy.copy(meeting)
 
     async def get(self, meeting_id: UUID, *, owner_id: UUID) -> Meeting | None:
         meeting = self._tables().meetings.get(meeting_id)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     bindparam,
+    exists,
     func,
     select,
 )
@@ -129,6 +130,16 @@ def _conditions(f: MeetingFilter) -> list[ColumnElement[bool]]:
 
 
 _INSERT = meetings.insert()
+# A meeting with a client is stored only if that client is its owner's: the check rides
+# on the INSERT (one round trip, and no window between checking and writing).
+_INSERT_FOR_OWNED_CLIENT = meetings.insert().from_select(
+    [column.name for column in MEETING_COLUMNS],
+    select(*(bindparam(column.name, type_=column.type) for column in MEETING_COLUMNS)).where(
+        exists().where(
+            clients.c.id == bindparam("client_id"), clients.c.owner_id == bindparam("owner_id")
+        )
+    ),
+)
 _GET = select(*MEETING_COLUMNS).where(
     meetings.c.id == bindparam("meeting_id"), meetings.c.owner_id == bindparam("owner")
 )
@@ -212,8 +223,12 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
     def __init__(self, db: Db) -> None:
         self._db = db
 
-    async def add(self, meeting: Meeting) -> None:
-        await self._db.execute(_INSERT, meeting_to_row(meeting))
+    async def add(self, meeting: Meeting) -> bool:
+        if meeting.client_id is None:
+            await self._db.execute(_INSERT, meeting_to_row(meeting))
+            return True
+        result = await self._db.execute(_INSERT_FOR_OWNED_CLIENT, meeting_to_row(meeting))
+        return result.rowcount == 1
 
     async def add_many(self, meetings_: Sequence[Meeting]) -> None:
         if meetings_:

@@ -72,7 +72,7 @@ async def test_a_meeting_round_trips_exactly(backend: Backend, revenue: str) -> 
         notes="Kick-off ☕ — «devis» 100% _done_",
     )
     async with backend.new_uow() as uow:
-        await uow.meetings.add(original)
+        assert await uow.meetings.add(original)
         await uow.commit()
     async with backend.new_uow() as uow:
         loaded = await uow.meetings.get(original.id, owner_id=owner.id)
@@ -82,6 +82,31 @@ async def test_a_meeting_round_trips_exactly(backend: Backend, revenue: str) -> 
     assert str(loaded.revenue) == str(Decimal(revenue).quantize(Decimal("0.01")))
     assert loaded.starts_at == datetime(2024, 5, 1, 9, 0, 15, 250000, tzinfo=UTC)
     assert loaded.starts_at.utcoffset() == timedelta(0)
+
+
+async def test_add_stores_a_meeting_only_with_one_of_its_owners_clients(
+    backend: Backend,
+) -> None:
+    owner, stranger = await add_user(backend), await add_user(backend)
+    acme = await add_client(backend, owner.id, "Acme")
+    theirs = await add_client(backend, stranger.id, "Theirs")
+    without_client = meeting(owner.id, T0)
+    with_mine = meeting(owner.id, T0, client_id=acme.id, revenue="12.50")
+    with_theirs = meeting(owner.id, T0, client_id=theirs.id)
+    with_nobody = meeting(owner.id, T0, client_id=uuid4())
+    async with backend.new_uow() as uow:
+        assert await uow.meetings.add(without_client)
+        assert await uow.meetings.add(with_mine)
+        assert not await uow.meetings.add(with_theirs)
+        assert not await uow.meetings.add(with_nobody)
+        await uow.commit()
+    async with backend.new_uow() as uow:
+        assert await uow.meetings.get(without_client.id, owner_id=owner.id) == without_client
+        assert await uow.meetings.get(with_mine.id, owner_id=owner.id) == with_mine
+        assert await uow.meetings.get(with_theirs.id, owner_id=owner.id) is None
+        assert await uow.meetings.get(with_nobody.id, owner_id=owner.id) is None
+        page = await uow.meetings.list(MeetingQuery(MeetingFilter(owner.id), PageRequest()))
+    assert page.total == 2
 
 
 async def test_get_update_and_delete_respect_the_owner(backend: Backend) -> None:

@@ -83,6 +83,24 @@ async def test_add_many_batches_its_inserts(sql_backend: Backend) -> None:
     assert len(seen) <= 4
 
 
+async def test_a_meeting_and_its_client_check_are_one_statement(sql_backend: Backend) -> None:
+    owner, stranger = await add_user(sql_backend), await add_user(sql_backend)
+    acme = _client(owner.id, "Acme")
+    async with sql_backend.new_uow() as uow:
+        await uow.clients.add(acme)
+        await uow.commit()
+    for client_id, stored in ((acme.id, True), (None, True), (uuid4(), False)):
+        async with sql_backend.new_uow() as uow:
+            with sql_backend.counting() as seen:
+                assert await uow.meetings.add(meeting(owner.id, T0, client_id=client_id)) is stored
+            await uow.commit()
+        assert [statement.split()[0] for statement in seen] == ["INSERT"]
+    async with sql_backend.new_uow() as uow:
+        with sql_backend.counting() as seen:
+            assert not await uow.meetings.add(meeting(stranger.id, T0, client_id=acme.id))
+    assert len(seen) == 1
+
+
 async def test_a_revenue_report_is_one_aggregate_query(sql_backend: Backend) -> None:
     owner = await add_user(sql_backend)
     async with sql_backend.new_uow() as uow:
