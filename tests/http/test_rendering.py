@@ -18,12 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from application.views import ClientView, ContactView, MeetingView, UserView
+from application.views import ClientView, ContactView, MeetingView, RevenueReportView, UserView
 from domain.pagination import Page
+from domain.queries import Period
+from domain.reports import ReportGrouping, RevenueGroup, RevenueTotals
 from entrypoints.http.rendering import ViewResponse, render
 from entrypoints.http.schemas.auth import UserOut, UserPage
 from entrypoints.http.schemas.clients import ClientOut, ClientPage, ContactOut
-from entrypoints.http.schemas.meetings import MeetingOut, MeetingPage
+from entrypoints.http.schemas.meetings import MeetingOut, MeetingPage, ReportOut
 
 # Any text a request or an import can store: every code point but lone surrogates,
 # which neither JSON parsing nor UTF-8 storage lets in.
@@ -53,6 +55,20 @@ meetings = st.builds(
     duration_minutes=st.integers(1, 1440), revenue=money, notes=optional_texts,
     created_at=instants, updated_at=instants,
 )  # fmt: skip
+
+totals = st.builds(
+    RevenueTotals, revenue=money, minutes=st.integers(0, 10**9), meetings=st.integers(0, 10**7)
+)
+groups = st.builds(RevenueGroup, key=optional_texts, label=texts, totals=totals)
+reports = st.builds(
+    RevenueReportView,
+    period=st.tuples(instants, st.timedeltas(timedelta(microseconds=1), timedelta(days=800))).map(
+        lambda start_length: Period(start_length[0], start_length[0] + start_length[1])
+    ),
+    grouping=st.none() | st.sampled_from(ReportGrouping),
+    total=totals,
+    groups=st.lists(groups, max_size=13).map(tuple),
+)
 
 
 def pages(items: st.SearchStrategy[Any]) -> st.SearchStrategy[Page[Any]]:
@@ -84,6 +100,17 @@ def test_rendered_view_is_byte_for_byte_the_response_model(
 ) -> None:
     view = data.draw(views)
     assert render(view) == model.model_validate(view).model_dump_json().encode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(report=reports)
+def test_the_report_renders_byte_for_byte_as_its_response_model(
+    report: RevenueReportView,
+) -> None:
+    content = ReportOut.content(report)
+    declared = ReportOut.model_validate(content).model_dump_json(by_alias=True).encode()
+    assert render(content) == declared
+    assert orjson.loads(declared).keys() == {"from", "to", "total", "groups"}
 
 
 class DriverUuid(UUID):

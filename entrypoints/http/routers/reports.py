@@ -11,6 +11,7 @@ from domain.queries import Period
 from domain.reports import ReportGrouping
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
+from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.meetings import ReportOut
@@ -37,8 +38,8 @@ async def revenue_report(
     starts_from: Annotated[AwareDatetime, Query(alias="from", description="Inclusive.")],
     starts_before: Annotated[AwareDatetime, Query(alias="to", description="Exclusive.")],
     group_by: ReportGrouping | None = None,
-) -> ReportOut:
+) -> ViewResponse:
     report = await build.execute(
         RevenueReportQuery(user.id, Period(starts_from, starts_before), group_by)
     )
-    return ReportOut.of(report)
+    return ViewResponse(ReportOut.content(report))

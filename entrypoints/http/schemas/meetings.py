@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from pydantic import MISSING, AwareDatetime, ConfigDict, Field
 
 from application.meetings import ScheduleMeetingCommand, UpdateMeetingCommand
 from application.views import RevenueReportView
-from domain.reports import RevenueGroup, RevenueTotals
 from entrypoints.http.schemas.common import Input, Money, MoneyInput, Output, PageOut, patch
 
 
@@ -91,25 +91,10 @@ class TotalsOut(Output):
     minutes: int
     meetings: int
 
-    @classmethod
-    def of(cls, totals: RevenueTotals) -> TotalsOut:
-        return cls(revenue=totals.revenue, minutes=totals.minutes, meetings=totals.meetings)
-
 
 class GroupOut(TotalsOut):
     key: str | None = Field(description="Client id (null: no client) or YYYY-MM.")
     label: str = Field(examples=["Analytical Engines Ltd", "2026-03"])
-
-    @classmethod
-    def of_group(cls, group: RevenueGroup) -> GroupOut:
-        totals = group.totals
-        return cls(
-            key=group.key,
-            label=group.label,
-            revenue=totals.revenue,
-            minutes=totals.minutes,
-            meetings=totals.meetings,
-        )
 
 
 class ReportOut(Output):
@@ -120,11 +105,33 @@ class ReportOut(Output):
     total: TotalsOut
     groups: list[GroupOut]
 
-    @classmethod
-    def of(cls, report: RevenueReportView) -> ReportOut:
-        return cls(
-            from_=report.period.start,
-            to=report.period.end,
-            total=TotalsOut.of(report.total),
-            groups=[GroupOut.of_group(group) for group in report.groups],
-        )
+    @staticmethod
+    def content(report: RevenueReportView) -> dict[str, Any]:
+        """The report in this model's shape, as plain data for ``rendering.render``.
+
+        The report's view is not the response's shape (each group's totals are flat in
+        the response), so the route cannot hand the view itself to the renderer; this is
+        the mapping, one dict per group instead of a validated model per group.
+        ``tests/http/test_rendering.py`` checks that this model reads it back and writes
+        the same bytes.
+        """
+        total = report.total
+        return {
+            "from": report.period.start,
+            "to": report.period.end,
+            "total": {
+                "revenue": total.revenue,
+                "minutes": total.minutes,
+                "meetings": total.meetings,
+            },
+            "groups": [
+                {
+                    "revenue": group.totals.revenue,
+                    "minutes": group.totals.minutes,
+                    "meetings": group.totals.meetings,
+                    "key": group.key,
+                    "label": group.label,
+                }
+                for group in report.groups
+            ],
+        }
