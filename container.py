@@ -6,6 +6,7 @@ time: ``Container()`` creates the providers, and each object is made on first us
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -72,8 +73,25 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
+# Variables with the prefix that are not settings: the test suite's own switches.
+NOT_SETTINGS = ("CLIENTBOOK_TEST_", "CLIENTBOOK_REQUIRE_")
+_DOTENV_NAME = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
 class ConfigurationError(Exception):
-    """Startup configuration is invalid; the message names the environment variable."""
+    """Startup configuration is invalid: one line per problem, each naming its variable."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _InvalidSetting(ValueError):
+    """A rule spanning several settings, reported against the one to change."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
 
 
 class Settings(BaseSettings):
@@ -160,9 +178,10 @@ class Settings(BaseSettings):
         if self.env == "production":
             secret = self.secret_key.get_secret_value() if self.secret_key else ""
             if len(secret) < 32:
-                raise ValueError(
-                    f"{ENV_PREFIX}SECRET_KEY is required in production and must be at "
-                    "least 32 characters"
+                raise _InvalidSetting(
+                    "secret_key",
+                    "production needs a secret key of at least 32 characters; make one "
+                    "with: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
                 )
         return self
 
@@ -189,16 +208,61 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read the settings, turning validation errors into one message per variable."""
+    """Read the settings; a bad value is a ``ConfigurationError`` with one line per
+    variable, saying where the value came from and what is wrong with it."""
     try:
         return Settings(**overrides)
     except ValidationError as error:
-        lines = []
-        for problem in error.errors():
-            field = ".".join(str(part) for part in problem["loc"]) or "settings"
-            name = f"{ENV_PREFIX}{field.upper()}" if problem["loc"] else "configuration"
-            lines.append(f"{name}: {problem['msg']}")
-        raise ConfigurationError("; ".join(lines)) from None
+        raise ConfigurationError(
+            *(_describe(problem, overrides) for problem in error.errors())
+        ) from None
+
+
+def _describe(problem: Any, overrides: dict[str, Any]) -> str:
+    cause = problem.get("ctx", {}).get("error")
+    if isinstance(cause, _InvalidSetting):
+        field, message = cause.field, str(cause)
+    elif isinstance(cause, ValueError):
+        field, message = str(problem["loc"][0]), str(cause)
+    else:
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        message = str(problem["msg"]).removeprefix("Input ")
+    name = f"{ENV_PREFIX}{field.upper()}"
+    return f"{name} ({_source(name, field in overrides)}): {message}"
+
+
+def _source(name: str, overridden: bool) -> str:
+    if overridden:
+        return "given in code"
+    if any(variable.upper() == name for variable in os.environ):
+        return "from the environment"
+    if name in _dotenv_names():
+        return "from .env"
+    return "not set"
+
+
+def _dotenv_names() -> set[str]:
+    """The variables ``./.env`` sets (pydantic-settings reads the same file)."""
+    try:
+        lines = Path(".env").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return set()
+    return {m.group(1).upper() for line in lines if (m := _DOTENV_NAME.match(line))}
+
+
+def unknown_variables() -> list[str]:
+    """A warning for each ``CLIENTBOOK_*`` variable (environment or ``.env``) that is no
+    setting, and so would be silently ignored; with the setting it is closest to."""
+    known = [f"{ENV_PREFIX}{field.upper()}" for field in Settings.model_fields]
+    given = {name.upper() for name in os.environ} | _dotenv_names()
+    warnings = []
+    for name in sorted(given):
+        if not name.startswith(ENV_PREFIX) or name in known or name.startswith(NOT_SETTINGS):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        warnings.append(f"{name} is not a setting and is ignored{hint}")
+    return warnings
 
 
 def resolve_secret_key(settings: Settings) -> str:

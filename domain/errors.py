@@ -6,6 +6,8 @@ Every error carries a stable, machine-readable ``code``. Entrypoints map the *fa
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class DomainError(Exception):
     """Base of every error the core raises on purpose."""
@@ -180,8 +182,30 @@ class RateLimited(DomainError):
         self.retry_after_seconds = max(1, retry_after_seconds)
 
 
+class StorageProblem(StrEnum):
+    """Why the storage cannot be used, when the adapter can tell (an operator's first
+    question: is it down, misnamed, or not set up yet?)."""
+
+    REFUSED = "refused"  # nothing accepts connections at that host and port
+    UNKNOWN_HOST = "unknown_host"  # the host name does not resolve
+    MISSING_DATABASE = "missing_database"  # the server (or file system) has no such database
+    AUTH_FAILED = "auth_failed"  # the server refused the user or the password
+    NO_SCHEMA = "no_schema"  # the database exists but its tables were never created
+    TIMEOUT = "timeout"  # no answer in time
+
+
 class StorageUnavailable(DomainError):
-    """The storage cannot be reached; adapters translate driver connection errors to it."""
+    """The storage cannot be reached; adapters translate driver connection errors to it.
+
+    ``problem`` says why when the adapter could tell; the message stays generic, since it
+    may reach an API client.
+    """
 
     code = "storage_unavailable"
     default_message = "The database is unavailable; try again shortly."
+
+    def __init__(
+        self, message: str | None = None, *, problem: StorageProblem | None = None
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem

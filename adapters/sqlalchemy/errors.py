@@ -7,7 +7,9 @@ or unreachable database becomes ``StorageUnavailable``.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -21,6 +23,7 @@ from domain.errors import (
     DomainError,
     EmailTaken,
     NotFound,
+    StorageProblem,
     StorageUnavailable,
     UserNotFound,
 )
@@ -108,12 +111,49 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, (OSError, TimeoutError, sa_exc.TimeoutError, *_ASYNCPG_UNAVAILABLE))
 
 
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error``, then what it wraps (SQLAlchemy's ``orig``, then ``__cause__``), once each."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        inner = getattr(current, "orig", None)
+        current = inner if isinstance(inner, BaseException) else current.__cause__
+
+
+def storage_problem(error: BaseException) -> StorageProblem | None:
+    """Why the database cannot be used, read off the driver's error; ``None`` if unclear."""
+    for cause in _causes(error):
+        if isinstance(cause, socket.gaierror):
+            return StorageProblem.UNKNOWN_HOST
+        if isinstance(cause, ConnectionRefusedError):
+            return StorageProblem.REFUSED
+        if isinstance(cause, asyncpg.exceptions.InvalidCatalogNameError):
+            return StorageProblem.MISSING_DATABASE
+        if isinstance(cause, asyncpg.exceptions.InvalidAuthorizationSpecificationError):
+            return StorageProblem.AUTH_FAILED  # an unknown role or a wrong password
+        if isinstance(cause, asyncpg.exceptions.UndefinedTableError):
+            return StorageProblem.NO_SCHEMA
+        if isinstance(cause, sqlite3.OperationalError):
+            message = str(cause)
+            if message.startswith("no such table"):
+                return StorageProblem.NO_SCHEMA
+            if message.startswith("unable to open database file"):
+                return StorageProblem.MISSING_DATABASE
+        if isinstance(cause, TimeoutError):
+            return StorageProblem.TIMEOUT
+    return None
+
+
 def translate(error: BaseException) -> BaseException:
     """The domain error standing for ``error``, or ``error`` itself if it is not ours."""
     if isinstance(error, sa_exc.IntegrityError):
         return integrity_to_domain(error)
-    if is_unavailable(error):
-        return StorageUnavailable()
+    problem = storage_problem(error)
+    if problem is not None or is_unavailable(error):
+        # A missing table is a database never migrated: unusable, like an unreachable one.
+        return StorageUnavailable(problem=problem)
     return error
 
 

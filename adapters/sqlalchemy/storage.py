@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import dispose_engine
 from adapters.sqlalchemy.errors import translate
-from domain.errors import StorageUnavailable
+from domain.errors import StorageProblem, StorageUnavailable
 from domain.ports import Storage
 
 
@@ -30,7 +30,7 @@ class SqlAlchemyStorage(Storage):
                 async with self._engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
         except TimeoutError as error:
-            raise StorageUnavailable() from error
+            raise StorageUnavailable(problem=StorageProblem.TIMEOUT) from error
         except Exception as error:
             translated = translate(error)
             if translated is error:

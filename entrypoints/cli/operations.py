@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
+import socket
 from typing import Annotated, Any
 
 import typer
@@ -92,6 +94,7 @@ def register_serve(app: typer.Typer) -> None:
             )
         if workers > 1 or reload:
             rt.guard(lambda: _share_settings(rt, workers))
+        rt.guard(lambda: _check_port_free(host, port))
         if not _is_memory(rt):
             rt.run(_upgrade)
         # Imported here: the other commands need no web stack.
@@ -100,6 +103,30 @@ def register_serve(app: typer.Typer) -> None:
         rt.err.print(f"Serving Clientbook on http://{host}:{port} (docs at /docs)")
         log_level = rt.container.settings().log_level.lower()
         run_server(host=host, port=port, workers=workers, reload=reload, log_level=log_level)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail now, with what to do, if the address is taken (uvicorn would only say so
+    after the banner); uvicorn binds it again right after this check."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise CliError(
+            f"--host {host}: no such interface or host name", exit_code=EXIT_USAGE
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CliError(
+                    f"port {port} on {host} is already in use (another server?): stop it, "
+                    "or choose another with --port"
+                ) from None
+            raise CliError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 def _share_settings(rt: Runtime, workers: int) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from application.views import UserView
-from container import ConfigurationError, Container
-from domain.errors import DomainError, InvalidInput, StorageUnavailable
+from container import ConfigurationError, Container, unknown_variables
+from domain.errors import DomainError, InvalidInput, StorageProblem, StorageUnavailable
 
 T = TypeVar("T")
 
@@ -35,6 +36,46 @@ class CliError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+def describe_storage(error: StorageUnavailable, database_url: str) -> str:
+    """What is wrong with the database and what to do about it, in one line."""
+    url = urlsplit(database_url)
+    host, port, name = url.hostname or "localhost", url.port or 5432, url.path.lstrip("/")
+    if url.scheme.startswith("sqlite"):
+        where = f"the SQLite file {database_url.split(':///', 1)[-1]}"
+    else:
+        where = f"database {name!r} on {host}:{port}"
+    if error.problem is StorageProblem.REFUSED:
+        return (
+            f"nothing accepts connections at {host}:{port}: start PostgreSQL there, or fix "
+            "the host and port in CLIENTBOOK_DATABASE_URL"
+        )
+    if error.problem is StorageProblem.UNKNOWN_HOST:
+        return f"the database host {host!r} is unknown: fix the host in CLIENTBOOK_DATABASE_URL"
+    if error.problem is StorageProblem.AUTH_FAILED:
+        return (
+            f"PostgreSQL on {host}:{port} refused the user {url.username or ''!r}: check the "
+            "user and password in CLIENTBOOK_DATABASE_URL"
+        )
+    if error.problem is StorageProblem.MISSING_DATABASE:
+        if url.scheme.startswith("sqlite"):
+            return (
+                f"cannot open {where}: create its folder (or fix CLIENTBOOK_DATABASE_URL), "
+                "then run `clientbook db upgrade`"
+            )
+        return (
+            f"{where} does not exist: create it (createdb -h {host} -p {port} {name}), "
+            "then run `clientbook db upgrade`"
+        )
+    if error.problem is StorageProblem.NO_SCHEMA:
+        return f"{where} has no tables yet: run `clientbook db upgrade`"
+    if error.problem is StorageProblem.TIMEOUT:
+        return (
+            f"{where} did not answer in time: check that it is running and reachable "
+            "(CLIENTBOOK_DB_CONNECT_TIMEOUT sets how long to wait)"
+        )
+    return f"{error.message} {STORAGE_HINT}"
 
 
 def describe(error: DomainError) -> str:
@@ -56,6 +97,7 @@ class Runtime:
         self._container: Container | None = None
         self.out = Console(highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self._checked = False
 
     @property
     def container(self) -> Container:
@@ -72,11 +114,13 @@ class Runtime:
         try:
             return action()
         except ConfigurationError as error:
-            self.fail(f"configuration: {error}", EXIT_USAGE)
+            for problem in error.problems[:-1]:
+                self.err.print(f"[bold red]Error:[/] {escape(problem)}", soft_wrap=True)
+            self.fail(error.problems[-1] if error.problems else str(error), EXIT_USAGE)
         except CliError as error:
             self.fail(error.message, error.exit_code)
         except StorageUnavailable as error:
-            self.fail(f"{error.message} {STORAGE_HINT}")
+            self.fail(describe_storage(error, self.container.settings().database_url))
         except DomainError as error:
             self.fail(describe(error))
         except KeyboardInterrupt:
@@ -84,7 +128,12 @@ class Runtime:
             raise typer.Exit(130) from None
 
     def settings_check(self) -> None:
-        """Read the configuration now, so a bad variable fails before any work starts."""
+        """Read the configuration now, so a bad variable fails before any work starts;
+        warn (once) about ``CLIENTBOOK_*`` variables that are no setting."""
+        if not self._checked:
+            self._checked = True
+            for warning in unknown_variables():
+                self.err.print(f"[bold yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
         self.guard(lambda: self.container.settings())
 
     def run(self, work: Callable[[Container], Coroutine[Any, Any, T]]) -> T:
