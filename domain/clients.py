@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from domain.errors import ContactNotFound, TooManyContacts
+from domain.errors import ContactNotFound, InvalidContact, TooManyContacts
 from domain.values import (
     COMPANY_MAX_LENGTH,
     CONTACTS_PER_CLIENT,
@@ -37,7 +37,9 @@ class Contact:
             id=id,
             kind=contact_kind,
             value=parse_contact_value(contact_kind, value),
-            label=parse_optional_text(label, limit=LABEL_MAX_LENGTH, field="label"),
+            label=parse_optional_text(
+                label, limit=LABEL_MAX_LENGTH, field="label", error=InvalidContact
+            ),
             created_at=now,
         )
 

@@ -24,10 +24,17 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """A value breaks a domain rule; ``field`` names the offending input when known."""
+    """A value breaks a domain rule; ``field`` names the offending input when known.
+
+    Most rules are about the shape of one input (``one_value`` true): entrypoints report
+    them as invalid input, alongside the other broken rules of the same request, each
+    under its own ``code``. The rest compare inputs or stored state (a 51st contact, a
+    period ending before it starts) and are reported on their own, under their code.
+    """
 
     code = "validation_error"
     default_message = "The input is not valid."
+    one_value = True
 
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -62,11 +69,17 @@ class InvalidContact(InvalidInput):
 class TooManyContacts(InvalidInput):
     code = "too_many_contacts"
     default_message = "A client has at most 50 contacts."
+    one_value = False
 
 
 class InvalidMeeting(InvalidInput):
     code = "invalid_meeting"
     default_message = "The meeting is not valid."
+
+
+class InvalidDuration(InvalidMeeting):
+    code = "invalid_duration"
+    default_message = "duration_minutes must be a whole number between 1 and 1440."
 
 
 class InvalidRevenue(InvalidInput):
@@ -79,11 +92,14 @@ class InvalidRevenue(InvalidInput):
 class InvalidPeriod(InvalidInput):
     code = "invalid_period"
     default_message = "The period must start before it ends."
+    one_value = False
 
 
 class InvalidTimestamp(InvalidInput):
     code = "invalid_timestamp"
-    default_message = "Datetimes must carry a UTC offset."
+    default_message = (
+        "Datetimes must carry a UTC offset and fall in the years 1900 to 2199 as written."
+    )
 
 
 # -- things that do not exist (or belong to someone else) --------------------------
@@ -168,6 +184,7 @@ class InvalidCurrentPassword(PermissionDenied):
 class CurrentPasswordRequired(InvalidInput):
     code = "current_password_required"
     default_message = "Changing the password requires the current password."
+    one_value = False
 
 
 # -- limits and infrastructure ------------------------------------------------------------

@@ -14,9 +14,9 @@ from enum import StrEnum
 
 from domain.errors import (
     InvalidContact,
+    InvalidDuration,
     InvalidEmail,
     InvalidInput,
-    InvalidMeeting,
     InvalidName,
     InvalidRevenue,
     PasswordTooLong,
@@ -29,6 +29,10 @@ COMPANY_MAX_LENGTH = 200
 FULL_NAME_MAX_LENGTH = 200
 NOTES_MAX_LENGTH = 5000
 LABEL_MAX_LENGTH = 50
+CONTACT_VALUE_MAX_LENGTH = 5000
+PHONE_MAX_LENGTH = 32  # 15 digits and their separators, with room to spare
+PHONE_MIN_DIGITS = 7
+PHONE_MAX_DIGITS = 15
 CONTACTS_PER_CLIENT = 50
 PASSWORD_MIN_BYTES = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores (or refuses) anything past 72 bytes
@@ -37,13 +41,25 @@ DURATION_MAX_MINUTES = 1440
 REVENUE_MAX = Decimal("1000000000")
 CENT = Decimal("0.01")
 
-# Pragmatic address check: one "@", no white space, a dotted domain of sane labels.
-# Full RFC 5322 is neither needed nor wanted for accounts and contacts.
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+# The patterns below are the rules themselves: the core matches them (``re.fullmatch`` on
+# the trimmed value) and the HTTP schemas publish them, so both always say the same. They
+# keep to the syntax Python's ``re`` and ECMA-262 (JSON Schema's dialect) share.
+
+# Pragmatic address check: a dot-atom local part of at most 64 characters, one "@", a
+# dotted domain of sane labels. Full RFC 5322 is neither needed nor wanted.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_PATTERN = (
+    rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
-_PHONE_ALLOWED = re.compile(r"^\+?[0-9 .\-()]+$")
+# 7 to 15 digits, an optional leading "+", and spaces, dots, dashes, parentheses between.
+PHONE_PATTERN = rf"\+?[ .()-]*(?:[0-9][ .()-]*){{{PHONE_MIN_DIGITS},{PHONE_MAX_DIGITS}}}"
+# A non-negative amount of at most 1,000,000,000 with at most two fraction digits.
+REVENUE_PATTERN = r"(?:[0-9]{1,9}(?:\.[0-9]{1,2})?|1000000000(?:\.0{1,2})?)"
+
+_EMAIL = re.compile(EMAIL_PATTERN)
+_PHONE = re.compile(PHONE_PATTERN)
+_REVENUE = re.compile(REVENUE_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +71,7 @@ class EmailAddress:
     @classmethod
     def parse(cls, raw: str, *, field: str = "email") -> EmailAddress:
         value = raw.strip().lower()
-        if not value or len(value) > EMAIL_MAX_LENGTH:
-            raise InvalidEmail(field=field)
-        local, _, _ = value.partition("@")
-        if len(local) > 64 or ".." in value or not _EMAIL.match(value):
+        if len(value) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(value):
             raise InvalidEmail(field=field)
         return cls(value)
 
@@ -75,7 +88,7 @@ class ClientName:
         value = raw.strip()
         if not 1 <= len(value) <= NAME_MAX_LENGTH:
             raise InvalidName(field=field)
-        refuse_nul(value, field=field)
+        refuse_nul(value, field=field, error=InvalidName)
         return cls(value, name_key(value))
 
 
@@ -125,21 +138,25 @@ def parse_contact_value(kind: ContactKind, raw: str) -> str:
         except InvalidEmail:
             raise InvalidContact("An email contact needs a valid address.", field="value") from None
     if kind is ContactKind.PHONE:
-        digits = sum(ch.isdigit() for ch in value)
-        if not _PHONE_ALLOWED.match(value) or not 7 <= digits <= 15:
+        if len(value) > PHONE_MAX_LENGTH or not _PHONE.fullmatch(value):
             raise InvalidContact(
-                "A phone contact needs 7 to 15 digits; only +, spaces, dashes, dots and "
-                "parentheses may accompany them.",
+                "A phone contact needs 7 to 15 digits; only a leading +, spaces, dashes, "
+                "dots and parentheses may accompany them (at most 32 characters).",
                 field="value",
             )
         return value
-    if not 1 <= len(value) <= NOTES_MAX_LENGTH:
-        raise InvalidContact("A contact value must not be empty.", field="value")
-    refuse_nul(value, field="value")
+    if not 1 <= len(value) <= CONTACT_VALUE_MAX_LENGTH:
+        raise InvalidContact(
+            f"A contact value must be 1 to {CONTACT_VALUE_MAX_LENGTH} characters long.",
+            field="value",
+        )
+    refuse_nul(value, field="value", error=InvalidContact)
     return value
 
 
-def parse_optional_text(raw: str | None, *, limit: int, field: str) -> str | None:
+def parse_optional_text(
+    raw: str | None, *, limit: int, field: str, error: type[InvalidInput] = InvalidInput
+) -> str | None:
     """Trim optional free text; blank becomes ``None``; longer than ``limit`` is refused."""
     if raw is None:
         return None
@@ -147,23 +164,42 @@ def parse_optional_text(raw: str | None, *, limit: int, field: str) -> str | Non
     if not value:
         return None
     if len(value) > limit:
-        raise InvalidInput(f"{field} must be at most {limit} characters.", field=field)
-    refuse_nul(value, field=field)
+        raise error(f"{field} must be at most {limit} characters.", field=field)
+    refuse_nul(value, field=field, error=error)
     return value
 
 
-def refuse_nul(value: str, *, field: str) -> None:
-    """Text may not hold NUL: PostgreSQL cannot store it, so no adapter may be handed one."""
+def refuse_nul(value: str, *, field: str, error: type[InvalidInput] = InvalidInput) -> None:
+    """Text must be storable everywhere: no NUL (PostgreSQL cannot store it) and valid
+    Unicode (a lone surrogate, which JSON's ``\\ud800`` can carry, has no UTF-8 form)."""
     if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters.", field=field)
+        raise error(f"{field} must not contain NUL characters.", field=field)
+    if not is_valid_unicode(value):
+        raise error(f"{field} must be valid Unicode (no lone surrogates).", field=field)
+
+
+def is_valid_unicode(value: str) -> bool:
+    """True unless ``value`` holds a lone surrogate (which cannot be encoded as UTF-8)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_revenue(raw: Decimal | int | str) -> Decimal:
     """A non-negative amount of at most 1,000,000,000 with at most two fraction digits."""
     if isinstance(raw, bool):
         raise InvalidRevenue(field="revenue")
+    if isinstance(raw, str):
+        # Decimal() would also take "1_000", "1e3", "NaN" or surrounding spaces.
+        if not _REVENUE.fullmatch(raw):
+            raise InvalidRevenue(field="revenue")
+        raw = Decimal(raw)
     try:
-        amount = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip())
+        amount = raw if isinstance(raw, Decimal) else Decimal(str(raw))
     except (InvalidOperation, ValueError):
         raise InvalidRevenue(field="revenue") from None
     if not amount.is_finite() or amount < 0 or amount > REVENUE_MAX:
@@ -177,9 +213,7 @@ def parse_revenue(raw: Decimal | int | str) -> Decimal:
 
 def parse_duration(minutes: int) -> int:
     if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise InvalidMeeting("duration_minutes must be a whole number.", field="duration_minutes")
+        raise InvalidDuration("duration_minutes must be a whole number.", field="duration_minutes")
     if not DURATION_MIN_MINUTES <= minutes <= DURATION_MAX_MINUTES:
-        raise InvalidMeeting(
-            "duration_minutes must be between 1 and 1440.", field="duration_minutes"
-        )
+        raise InvalidDuration(field="duration_minutes")
     return minutes

@@ -148,13 +148,16 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     errors: list[dict[str, Any]] | None = None
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after_seconds)
+    code, detail = error.code, error.message
     if isinstance(error, InvalidInput):
         errors = [{"loc": _loc_of(error.field), "msg": error.message, "type": error.code}]
+        if error.one_value:
+            # The schemas check every such rule first; one that only the core caught
+            # still has the one shape of invalid input.
+            code, detail = "validation_error", _INVALID_DETAIL
     if isinstance(error, StorageUnavailable):
         log.warning("storage unavailable on %s %s", request.method, request.url.path)
-    return problem_response(
-        status, code=error.code, detail=error.message, errors=errors, headers=headers
-    )
+    return problem_response(status, code=code, detail=detail, errors=errors, headers=headers)
 
 
 def _clean(error: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,12 +169,15 @@ def _clean(error: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+_INVALID_DETAIL = "The request is not valid; see errors."
+
+
 async def request_validation_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)  # noqa: S101
     return problem_response(
         422,
         code="validation_error",
-        detail="The request is not valid; see errors.",
+        detail=_INVALID_DETAIL,
         errors=[_clean(item) for item in error.errors()],
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,3 +47,21 @@ def assert_problem(
         for error in body["errors"]:
             assert set(error) == {"loc", "msg", "type"}
     return body
+
+
+def assert_invalid(response: httpx.Response, *types: str) -> dict[str, Any]:
+    """A 422 ``validation_error`` whose ``errors`` name each of ``types`` (one item a rule)."""
+    body = assert_problem(response, 422, "validation_error")
+    found = [error["type"] for error in body["errors"]]
+    for kind in types:
+        assert kind in found, body
+    return body
+
+
+def raw_json(body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """``client.post(url, **raw_json(body))``: JSON with every non-ASCII character escaped, so
+    a lone surrogate travels as ``\\ud800`` (httpx's ``json=`` cannot encode one)."""
+    return {
+        "content": json.dumps(body).encode("ascii"),
+        "headers": {**(headers or {}), "Content-Type": "application/json"},
+    }

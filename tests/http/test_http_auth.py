@@ -11,7 +11,14 @@ from uuid import UUID
 import httpx
 import jwt
 import pytest
-from http_helpers import PASSWORD, SECRET, Account, assert_problem, storage_independent
+from http_helpers import (
+    PASSWORD,
+    SECRET,
+    Account,
+    assert_invalid,
+    assert_problem,
+    storage_independent,
+)
 
 from container import Container
 
@@ -65,8 +72,9 @@ async def test_password_limits_count_utf8_bytes(
         )
         assert login.status_code == 200
     else:
-        body = assert_problem(response, status, code)
-        assert body["errors"][0]["loc"] == ["password"]
+        assert code is not None
+        body = assert_invalid(response, code)
+        assert body["errors"][0]["loc"] == ["body", "password"]
         assert password not in response.text
 
 
@@ -144,7 +152,7 @@ async def test_login_with_an_overlong_password_is_a_validation_error(
     api: httpx.AsyncClient,
 ) -> None:
     response = await api.post("/auth/login", json={"email": "a@example.com", "password": "x" * 73})
-    assert_problem(response, 422, "password_too_long")
+    assert_invalid(response, "password_too_long")
 
 
 @storage_independent
@@ -374,7 +382,7 @@ async def test_patch_me_changes_the_password_and_signs_out_sessions(
             403,
             "invalid_current_password",
         ),
-        ({"password": "short", "current_password": PASSWORD}, 422, "password_too_short"),
+        ({"password": "short", "current_password": PASSWORD}, 422, "validation_error"),
         ({"password": None, "current_password": PASSWORD}, 422, "validation_error"),
         ({"email": "new@example.com"}, 422, "validation_error"),
         ({"is_admin": True}, 422, "validation_error"),

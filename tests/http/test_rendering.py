@@ -33,8 +33,12 @@ texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 optional_texts = st.none() | texts
 # Stored instants are UTC; views may also carry other offsets in tests of the renderer.
 instants = st.datetimes(
-    min_value=datetime(1970, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
-) | st.datetimes(timezones=st.just(timezone(timedelta(hours=5, minutes=30))))
+    min_value=datetime(1970, 1, 1), max_value=datetime(2197, 1, 1), timezones=st.just(UTC)
+) | st.datetimes(
+    min_value=datetime(1900, 1, 1),
+    max_value=datetime(2197, 1, 1),
+    timezones=st.just(timezone(timedelta(hours=5, minutes=30))),
+)
 money = st.decimals(min_value=0, max_value=1_000_000_000, places=2, allow_nan=False)
 
 users = st.builds(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import string
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -181,3 +181,53 @@ async def _check_report(
             assert RevenueTotals.sum(g.totals for g in view.groups) == expected
             assert all(g.totals.meetings > 0 for g in view.groups)
             assert len({g.key for g in view.groups}) == len(view.groups)
+
+
+# -- text every storage keeps, instants every storage keeps -------------------------------
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "a\udfffb", "nul\x00"])
+def test_text_must_be_storable(bad: str) -> None:
+    with pytest.raises(InvalidInput):
+        ClientName.parse(bad)
+    with pytest.raises(InvalidContact):
+        parse_contact_value(ContactKind.OTHER, bad)
+
+
+def test_a_phone_is_bounded_in_length_as_well_as_digits() -> None:
+    assert parse_contact_value(ContactKind.PHONE, " +1 (555) 010-2030 ") == "+1 (555) 010-2030"
+    with pytest.raises(InvalidContact):
+        parse_contact_value(ContactKind.PHONE, "1234567" + "-" * 500_000)
+    with pytest.raises(InvalidContact):
+        parse_contact_value(ContactKind.PHONE, "1-2-3-4-5-6")
+    with pytest.raises(InvalidContact):
+        parse_contact_value(ContactKind.PHONE, "1234567+")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),  # PostgreSQL -infinity through asyncpg
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # +infinity
+        datetime(1899, 12, 31, 23, 59, tzinfo=UTC),
+        datetime(2200, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_instants_outside_the_kept_years_are_refused(moment: datetime) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        Period(moment, moment + timedelta(seconds=1) if moment.year < 9999 else moment)
+    assert caught.value.code == "invalid_timestamp"
+
+
+def test_the_kept_years_take_any_offset() -> None:
+    east = timezone_of(hours=14)
+    west = timezone_of(hours=-12)
+    start = datetime(1900, 1, 1, tzinfo=east)
+    end = datetime(2199, 12, 31, 23, 59, tzinfo=west)
+    period = Period(start, end)
+    assert period.start.year == 1899
+    assert period.end.year == 2200
+
+
+def timezone_of(*, hours: int) -> timezone:
+    return timezone(timedelta(hours=hours))

@@ -2,8 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Response, status
 
 from application.auth import (
     AuthenticateUser,
@@ -20,7 +19,14 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.routing import ApiRoute
-from entrypoints.http.schemas.auth import LoginIn, RefreshIn, RegisterIn, TokenOut, UserOut
+from entrypoints.http.schemas.auth import (
+    LoginIn,
+    RefreshIn,
+    RegisterIn,
+    TokenForm,
+    TokenOut,
+    UserOut,
+)
 from entrypoints.http.security import ClientAddress, CurrentUser
 
 router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=ApiRoute)
@@ -68,7 +74,7 @@ async def login(
 )
 @inject
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[TokenForm, Form()],
     source: ClientAddress,
     authenticate: Annotated[AuthenticateUser, Provide[Container.authenticate_user]],
 ) -> TokenPair:

@@ -18,6 +18,7 @@ from application.clients import (
 from container import Container
 from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import ClientQuery, ClientSort
+from domain.values import NAME_MAX_LENGTH
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
@@ -31,6 +32,7 @@ from entrypoints.http.schemas.clients import (
     ContactIn,
     ContactOut,
 )
+from entrypoints.http.schemas.fields import NO_NUL_PATTERN, QueryInt
 from entrypoints.http.security import CurrentUser
 
 router = APIRouter(
@@ -67,11 +69,15 @@ async def add_client(
 async def list_clients(
     user: CurrentUser,
     list_clients: Annotated[ListClients, Provide[Container.list_clients]],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
+    offset: Annotated[QueryInt, Query(ge=0, le=MAX_OFFSET)] = 0,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Case-insensitive substring of name or company."),
+        Query(
+            max_length=NAME_MAX_LENGTH,
+            pattern=NO_NUL_PATTERN,
+            description="Case-insensitive substring of name or company.",
+        ),
     ] = None,
     sort: ClientSort = ClientSort.NAME,
 ) -> ViewResponse:

@@ -6,7 +6,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from application.meetings import (
     DeleteMeeting,
@@ -24,6 +23,7 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.routing import ApiRoute
+from entrypoints.http.schemas.fields import IsoDatetime, QueryInt
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
 from entrypoints.http.security import CurrentUser
 
@@ -39,11 +39,11 @@ async def meeting_filter(
     user: CurrentUser,
     client_id: Annotated[UUID | None, Query(description="Only this client's meetings.")] = None,
     starts_from: Annotated[
-        AwareDatetime | None,
+        IsoDatetime | None,
         Query(alias="from", description="Meetings starting at or after (with an offset)."),
     ] = None,
     starts_before: Annotated[
-        AwareDatetime | None,
+        IsoDatetime | None,
         Query(alias="to", description="Meetings starting before (with an offset)."),
     ] = None,
 ) -> MeetingFilter:
@@ -80,8 +80,8 @@ async def schedule_meeting(
 async def list_meetings(
     meetings: Filter,
     list_meetings: Annotated[ListMeetings, Provide[Container.list_meetings]],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
+    offset: Annotated[QueryInt, Query(ge=0, le=MAX_OFFSET)] = 0,
     sort: MeetingSort = MeetingSort.STARTS_AT_DESC,
 ) -> ViewResponse:
     query = MeetingQuery(meetings, PageRequest(limit, offset), sort)

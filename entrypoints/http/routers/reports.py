@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from application.meetings import BuildRevenueReport, RevenueReportQuery
 from container import Container
@@ -14,6 +13,7 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.routing import ApiRoute
+from entrypoints.http.schemas.fields import IsoDatetime
 from entrypoints.http.schemas.meetings import ReportOut
 from entrypoints.http.security import CurrentUser
 
@@ -35,8 +35,8 @@ router = APIRouter(
 async def revenue_report(
     user: CurrentUser,
     build: Annotated[BuildRevenueReport, Provide[Container.revenue_report]],
-    starts_from: Annotated[AwareDatetime, Query(alias="from", description="Inclusive.")],
-    starts_before: Annotated[AwareDatetime, Query(alias="to", description="Exclusive.")],
+    starts_from: Annotated[IsoDatetime, Query(alias="from", description="Inclusive.")],
+    starts_before: Annotated[IsoDatetime, Query(alias="to", description="Exclusive.")],
     group_by: ReportGrouping | None = None,
 ) -> ViewResponse:
     report = await build.execute(

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal, TypeAlias
 from uuid import UUID
 
 from pydantic import MISSING, Field
 
 from application.auth import RegisterUserCommand, UpdateProfileCommand
+from domain.values import FULL_NAME_MAX_LENGTH
 from entrypoints.http.schemas.common import Input, Output, PageOut, patch
+from entrypoints.http.schemas.fields import (
+    TOKEN_MAX_LENGTH,
+    Email,
+    GivenEmail,
+    GivenPassword,
+    Password,
+    bounded,
+)
+
+FullName: TypeAlias = Annotated[str, bounded(FULL_NAME_MAX_LENGTH)]
+RefreshToken: TypeAlias = Annotated[str, bounded(TOKEN_MAX_LENGTH)]
+OAuthText: TypeAlias = Annotated[str, bounded(TOKEN_MAX_LENGTH)]
 
 
 class RegisterIn(Input):
-    email: str = Field(examples=["ada@example.com"])
-    password: str = Field(description="8 to 72 bytes in UTF-8.", examples=["correct horse battery"])
-    full_name: str | None = Field(None, examples=["Ada Lovelace"])
+    email: Email = Field(examples=["ada@example.com"])
+    password: Password = Field(examples=["correct horse battery"])
+    full_name: FullName | None = Field(None, examples=["Ada Lovelace"])
 
     def to_command(self) -> RegisterUserCommand:
         return RegisterUserCommand(
@@ -23,20 +37,33 @@ class RegisterIn(Input):
 
 
 class LoginIn(Input):
-    email: str = Field(examples=["ada@example.com"])
-    password: str = Field(examples=["correct horse battery"])
+    email: GivenEmail = Field(examples=["ada@example.com"])
+    password: GivenPassword = Field(examples=["correct horse battery"])
+
+
+class TokenForm(Input):
+    """OAuth2's password grant (RFC 6749, section 4.3), as Swagger UI's Authorize sends it."""
+
+    grant_type: Literal["password"] | None = None
+    username: GivenEmail = Field(description="Your email.")
+    password: GivenPassword
+    scope: OAuthText = ""
+    client_id: OAuthText | None = None
+    client_secret: OAuthText | None = None
 
 
 class RefreshIn(Input):
-    refresh_token: str = Field(examples=["6lRZ0x0Tj0Yx0J2m8b0rQ2v3d5v8QmZ5cJp0w1x2y3z"])
+    refresh_token: RefreshToken = Field(examples=["6lRZ0x0Tj0Yx0J2m8b0rQ2v3d5v8QmZ5cJp0w1x2y3z"])
 
 
 class ProfilePatch(Input):
     """Absent fields stay as they are; `full_name: null` clears the name."""
 
-    full_name: str | MISSING | None = Field(MISSING, examples=["Ada King"])
-    password: str | MISSING = Field(MISSING, description="The new password (8 to 72 bytes).")
-    current_password: str | None = Field(None, description="Required to change the password.")
+    full_name: FullName | MISSING | None = Field(MISSING, examples=["Ada King"])
+    password: Password | MISSING = Field(MISSING, description="The new password (8 to 72 bytes).")
+    current_password: GivenPassword | None = Field(
+        None, description="Required to change the password."
+    )
 
     def to_command(self, user_id: UUID) -> UpdateProfileCommand:
         return UpdateProfileCommand(

@@ -3,22 +3,55 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal, TypeAlias
 from uuid import UUID
 
 from pydantic import MISSING, ConfigDict, Field
 
 from application.clients import AddClientCommand, ContactDraft, UpdateClientCommand
-from domain.values import ContactKind
+from domain.values import COMPANY_MAX_LENGTH, NOTES_MAX_LENGTH
 from entrypoints.http.schemas.common import Input, Output, PageOut, patch
+from entrypoints.http.schemas.fields import (
+    CONTACTS_AT_MOST,
+    CONTACTS_COUNT,
+    ClientNameText,
+    ContactEmail,
+    ContactLabel,
+    OtherContactValue,
+    PhoneNumber,
+    bounded,
+)
+
+Company: TypeAlias = Annotated[str, bounded(COMPANY_MAX_LENGTH)]
+Notes: TypeAlias = Annotated[str, bounded(NOTES_MAX_LENGTH)]
 
 
-class ContactIn(Input):
-    kind: ContactKind = Field(examples=["email"])
-    value: str = Field(examples=["ada@example.com"])
-    label: str | None = Field(None, examples=["work"])
+class _ContactIn(Input):
+    label: ContactLabel | None = Field(None, examples=["work"])
 
     def to_draft(self) -> ContactDraft:
-        return ContactDraft(kind=self.kind.value, value=self.value, label=self.label)
+        kind: str = getattr(self, "kind")  # noqa: B009 - each subclass declares its literal
+        value: str = getattr(self, "value")  # noqa: B009
+        return ContactDraft(kind=kind, value=value, label=self.label)
+
+
+class EmailContactIn(_ContactIn):
+    kind: Literal["email"]
+    value: ContactEmail = Field(examples=["ada@example.com"])
+
+
+class PhoneContactIn(_ContactIn):
+    kind: Literal["phone"]
+    value: PhoneNumber = Field(examples=["+44 20 7946 0958"])
+
+
+class OtherContactIn(_ContactIn):
+    kind: Literal["other"]
+    value: OtherContactValue = Field(examples=["@ada on the team chat"])
+
+
+# The value's rule depends on the kind: one schema per kind, chosen by ``kind``.
+ContactIn = Annotated[EmailContactIn | PhoneContactIn | OtherContactIn, Field(discriminator="kind")]
 
 
 class ClientIn(Input):
@@ -38,10 +71,12 @@ class ClientIn(Input):
         }
     )
 
-    name: str
-    company: str | None = None
-    notes: str | None = None
-    contacts: list[ContactIn] = Field(default_factory=list, description="At most 50.")
+    name: ClientNameText
+    company: Company | None = None
+    notes: Notes | None = None
+    contacts: Annotated[list[ContactIn], CONTACTS_AT_MOST, CONTACTS_COUNT] = Field(
+        default_factory=list, description="At most 50."
+    )
 
     def to_command(self, owner_id: UUID) -> AddClientCommand:
         return AddClientCommand(
@@ -60,9 +95,9 @@ class ClientPatch(Input):
         json_schema_extra={"examples": [{"notes": "Moved to quarterly billing."}]}
     )
 
-    name: str | MISSING = MISSING
-    company: str | MISSING | None = MISSING
-    notes: str | MISSING | None = MISSING
+    name: ClientNameText | MISSING = MISSING
+    company: Company | MISSING | None = MISSING
+    notes: Notes | MISSING | None = MISSING
 
     def to_command(self, owner_id: UUID, client_id: UUID) -> UpdateClientCommand:
         return UpdateClientCommand(

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, TypeAlias
 from uuid import UUID
 
-from pydantic import MISSING, AwareDatetime, ConfigDict, Field
+from pydantic import MISSING, ConfigDict, Field
 
 from application.meetings import ScheduleMeetingCommand, UpdateMeetingCommand
 from application.views import RevenueReportView
-from entrypoints.http.schemas.common import Input, Money, MoneyInput, Output, PageOut, patch
+from domain.values import NOTES_MAX_LENGTH
+from entrypoints.http.schemas.common import Input, Money, Output, PageOut, patch
+from entrypoints.http.schemas.fields import Duration, IsoDatetime, RevenueInput, bounded
+
+Notes: TypeAlias = Annotated[str, bounded(NOTES_MAX_LENGTH)]
 
 
 class MeetingIn(Input):
@@ -30,10 +34,10 @@ class MeetingIn(Input):
     )
 
     client_id: UUID | None = None
-    starts_at: AwareDatetime = Field(description="ISO 8601 with an offset.")
-    duration_minutes: int = Field(description="1 to 1440.")
-    revenue: MoneyInput = Decimal("0")
-    notes: str | None = None
+    starts_at: IsoDatetime = Field(description="ISO 8601 with an offset.")
+    duration_minutes: Duration = Field(description="1 to 1440.")
+    revenue: RevenueInput = Decimal("0")
+    notes: Notes | None = None
 
     def to_command(self, owner_id: UUID) -> ScheduleMeetingCommand:
         return ScheduleMeetingCommand(
@@ -54,10 +58,10 @@ class MeetingPatch(Input):
     )
 
     client_id: UUID | MISSING | None = MISSING
-    starts_at: AwareDatetime | MISSING = MISSING
-    duration_minutes: int | MISSING = MISSING
-    revenue: MoneyInput | MISSING = MISSING
-    notes: str | MISSING | None = MISSING
+    starts_at: IsoDatetime | MISSING = MISSING
+    duration_minutes: Duration | MISSING = MISSING
+    revenue: RevenueInput | MISSING = MISSING
+    notes: Notes | MISSING | None = MISSING
 
     def to_command(self, owner_id: UUID, meeting_id: UUID) -> UpdateMeetingCommand:
         return UpdateMeetingCommand(

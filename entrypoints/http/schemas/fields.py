@@ -1,0 +1,277 @@
+"""Field types of the request schemas: the domain's rules, declared and enforced at the edge.
+
+Each type states its rule twice over from the same source: as JSON Schema constraints
+built from the domain's constants and patterns (so ``/openapi.json`` shows every rule), and
+as validation that calls the domain's own parser (so nothing the schema allows is refused
+later, and nothing it refuses gets through). A broken rule becomes one pydantic error
+whose ``type`` is the domain error's ``code`` (``invalid_name``, ``password_too_short``…),
+so a request breaking several rules gets one ``errors[]`` item for each
+(``tests/http/test_http_schema_rules.py`` checks both halves against the domain).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, TypeAlias
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
+
+from domain.errors import (
+    InvalidContact,
+    InvalidDuration,
+    InvalidEmail,
+    InvalidInput,
+    InvalidName,
+    InvalidTimestamp,
+    PasswordTooLong,
+    PasswordTooShort,
+    TooManyContacts,
+)
+from domain.time import YEAR_PATTERN
+from domain.values import (
+    CONTACT_VALUE_MAX_LENGTH,
+    CONTACTS_PER_CLIENT,
+    DURATION_MAX_MINUTES,
+    DURATION_MIN_MINUTES,
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    LABEL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    PASSWORD_MAX_BYTES,
+    PASSWORD_MIN_BYTES,
+    PHONE_MAX_LENGTH,
+    PHONE_PATTERN,
+    REVENUE_MAX,
+    REVENUE_PATTERN,
+    ContactKind,
+    EmailAddress,
+    PlainPassword,
+    parse_contact_value,
+    parse_revenue,
+)
+
+# Constraint errors of pydantic that a field's rule takes over; any other error (a number
+# where text belongs, a missing field, an item of a list) keeps pydantic's own report.
+_CONSTRAINT_ERRORS = frozenset(
+    {
+        "string_too_short",
+        "string_too_long",
+        "string_pattern_mismatch",
+        "greater_than_equal",
+        "less_than_equal",
+        "too_long",
+    }
+)
+_TOO_LONG_ERRORS = frozenset({"string_too_long", "less_than_equal", "too_long"})
+
+# Text with something besides white space, and no NUL: what the core's parsers accept
+# once they have trimmed the value.
+NOT_BLANK_PATTERN = r"^(?=[\s\S]*\S)[^\x00]*$"
+NO_NUL_PATTERN = r"^[^\x00]*$"
+ANY_PATTERN = r"^[\s\S]*$"
+
+# RFC 3339 date-time (ISO 8601 with seconds and an offset), in the years the core keeps.
+DATETIME_PATTERN = (
+    rf"^{YEAR_PATTERN}-[0-9]{{2}}-[0-9]{{2}}[Tt][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}"
+    r"(?:\.[0-9]{1,6})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+_DATETIME = re.compile(DATETIME_PATTERN)
+_WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,18}$")
+
+# Every request string has a bound; this one is for the few with no rule of their own.
+TOKEN_MAX_LENGTH = 512
+
+
+def rule(
+    error: type[InvalidInput],
+    parse: Callable[[Any], object] | None = None,
+    *,
+    too_long: type[InvalidInput] | None = None,
+) -> WrapValidator:
+    """Report a broken constraint, or a refusal by the core's ``parse``, as ``error``'s
+    code (``too_long``'s when an upper bound is what broke)."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            result = handler(value)
+        except ValidationError as broken:
+            kind = broken.errors()[0]["type"]
+            if kind not in _CONSTRAINT_ERRORS:
+                raise
+            chosen = too_long if too_long is not None and kind in _TOO_LONG_ERRORS else error
+            raise PydanticCustomError(chosen.code, chosen.default_message) from None
+        if parse is not None:
+            try:
+                parse(result)
+            except InvalidInput as refused:
+                code = refused.code if refused.code != InvalidInput.code else error.code
+                raise PydanticCustomError(code, refused.message) from None
+        return result
+
+    return WrapValidator(validate)
+
+
+def bounded(
+    max_length: int, *, min_length: int | None = None, pattern: str = NO_NUL_PATTERN
+) -> StringConstraints:
+    """At most ``max_length`` characters, without NUL unless ``pattern`` says otherwise
+    (pydantic refuses a lone surrogate in any string, as ``string_unicode``)."""
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+
+
+def _surrounded(pattern: str) -> str:
+    """The core trims before matching, so the edge lets white space surround the value."""
+    return rf"^\s*(?:{pattern})\s*$"
+
+
+Email: TypeAlias = Annotated[
+    str,
+    bounded(EMAIL_MAX_LENGTH, pattern=_surrounded(EMAIL_PATTERN)),
+    rule(InvalidEmail, EmailAddress.parse),
+]
+
+# A password's bounds are in UTF-8 bytes, which JSON Schema cannot count: the schema
+# states the character bounds they imply (a character is 1 to 4 bytes) and the
+# description the rule; the exact check is the core's (docs/api.md, "Rules no schema
+# can state").
+Password: TypeAlias = Annotated[
+    str,
+    bounded(PASSWORD_MAX_BYTES, min_length=-(-PASSWORD_MIN_BYTES // 4), pattern=ANY_PATTERN),
+    rule(PasswordTooShort, PlainPassword, too_long=PasswordTooLong),
+    Field(description=f"{PASSWORD_MIN_BYTES} to {PASSWORD_MAX_BYTES} bytes in UTF-8."),
+]
+
+
+def _password_bytes(value: str) -> None:
+    if len(value.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        raise PasswordTooLong(field="password")
+
+
+# What login takes: any address (a wrong one is the same 401 as a wrong password) and any
+# password within the bound bcrypt can check.
+GivenEmail: TypeAlias = Annotated[str, bounded(EMAIL_MAX_LENGTH), rule(InvalidEmail)]
+GivenPassword: TypeAlias = Annotated[
+    str,
+    bounded(PASSWORD_MAX_BYTES, pattern=ANY_PATTERN),
+    rule(PasswordTooLong, _password_bytes),
+    Field(description=f"At most {PASSWORD_MAX_BYTES} bytes in UTF-8."),
+]
+
+ClientNameText: TypeAlias = Annotated[
+    str, bounded(NAME_MAX_LENGTH, min_length=1, pattern=NOT_BLANK_PATTERN), rule(InvalidName)
+]
+PhoneNumber: TypeAlias = Annotated[
+    str, bounded(PHONE_MAX_LENGTH, pattern=_surrounded(PHONE_PATTERN)), rule(InvalidContact)
+]
+ContactEmail: TypeAlias = Annotated[
+    str,
+    bounded(EMAIL_MAX_LENGTH, pattern=_surrounded(EMAIL_PATTERN)),
+    rule(InvalidContact, lambda value: parse_contact_value(ContactKind.EMAIL, value)),
+]
+OtherContactValue: TypeAlias = Annotated[
+    str,
+    bounded(CONTACT_VALUE_MAX_LENGTH, min_length=1, pattern=NOT_BLANK_PATTERN),
+    rule(InvalidContact),
+]
+ContactLabel: TypeAlias = Annotated[str, bounded(LABEL_MAX_LENGTH), rule(InvalidContact)]
+
+
+def _whole_number(value: Any) -> Any:
+    """Query strings hold text: only plain digits are an integer (no ``1.0``, ``1_0``, `` 1``)."""
+    if isinstance(value, str) and not _WHOLE_NUMBER.match(value):
+        raise PydanticCustomError("int_parsing", "Input should be a whole number.")
+    return value
+
+
+QueryInt = Annotated[int, BeforeValidator(_whole_number)]
+
+Duration = Annotated[
+    int,
+    Field(strict=True, ge=DURATION_MIN_MINUTES, le=DURATION_MAX_MINUTES),
+    rule(InvalidDuration),
+]
+
+
+def _revenue(value: Any) -> Any:
+    """A JSON number, or a string in the revenue pattern; never a boolean."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise PydanticCustomError("decimal_type", "Revenue must be a number or a decimal string.")
+    try:
+        return parse_revenue(value if not isinstance(value, float) else str(value))
+    except InvalidInput as refused:
+        raise PydanticCustomError(refused.code, refused.message) from None
+
+
+RevenueInput = Annotated[
+    Decimal,
+    BeforeValidator(_revenue),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": int(REVENUE_MAX),
+                    "multipleOf": 0.01,
+                },
+                {
+                    "type": "string",
+                    "pattern": f"^{REVENUE_PATTERN}$",
+                    "maxLength": len(f"{REVENUE_MAX:.2f}"),
+                },
+            ],
+            "description": (
+                "A number or a decimal string; 0 to 1,000,000,000 with at most 2 fraction digits."
+            ),
+            "examples": ["1250.00", 1250],
+        }
+    ),
+]
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Only RFC 3339 text (never a Unix time or a bare date), in the years the core keeps."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        raise PydanticCustomError(InvalidTimestamp.code, InvalidTimestamp.default_message)
+    return value
+
+
+IsoDatetime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_datetime),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": DATETIME_PATTERN,
+            "maxLength": len("2026-03-02T09:30:00.000000+01:00"),
+        }
+    ),
+]
+
+
+def _at_most_contacts(contacts: list[Any]) -> list[Any]:
+    if len(contacts) > CONTACTS_PER_CLIENT:
+        raise PydanticCustomError(TooManyContacts.code, TooManyContacts.default_message)
+    return contacts
+
+
+# ``maxItems`` in the schema, checked once the items are valid, as ``too_many_contacts``.
+CONTACTS_AT_MOST = Field(json_schema_extra={"maxItems": CONTACTS_PER_CLIENT})
+CONTACTS_COUNT = AfterValidator(_at_most_contacts)
