@@ -35,6 +35,7 @@ from adapters.system import SystemClock, Uuid7Generator
 from application.auth import (
     AuthenticateUser,
     FindUserByEmail,
+    GetProfile,
     IdentifyUser,
     ListUsers,
     Logout,
@@ -412,6 +413,7 @@ class Container(containers.DeclarativeContainer):
         IdentifyUser, units=read_uow.provider, issuer=access_tokens, recent=recent_users
     )
     find_user_by_email = providers.Factory(FindUserByEmail, uow=read_uow)
+    get_profile = providers.Factory(GetProfile, uow=read_uow)
     update_profile = providers.Factory(
         UpdateProfile, uow=uow, hasher=password_hasher, clock=clock, recent=recent_users
     )

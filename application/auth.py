@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from application.concurrency import ANY, Precondition, retry_lost_races
 from application.patch import UNSET, Patch
-from application.views import TokenPair, UserView
+from application.views import TokenPair, UserView, Versioned
 from domain.errors import (
     AdminRequired,
+    ConcurrentUpdate,
     CurrentPasswordRequired,
     EmailTaken,
     InvalidCredentials,
@@ -169,6 +171,12 @@ class AuthenticateUser:
             raise InvalidCredentials()
 
         async with self._uow as uow:
+            # Sessions are written in the user's order (see ``UserRepository.lock``): a
+            # password change that committed since the check above wins, and this
+            # login, checked against the old password, opens nothing.
+            held = await uow.users.lock(user.id)
+            if held is None or not held.is_active or held.password_hash != user.password_hash:
+                raise InvalidCredentials()
             pair = await _open_session(
                 uow,
                 user_id=user.id,
@@ -193,7 +201,14 @@ def _could_be_an_account(email: str) -> bool:
 
 
 class RefreshTokens:
-    """Rotate a refresh token. A token presented twice revokes its whole family."""
+    """Rotate a refresh token. A token presented twice revokes its whole family.
+
+    Every session write of a user runs under that user's lock (``UserRepository.lock``),
+    so a rotation and a revocation of the same user never overlap: whichever comes
+    second sees what the first committed. Without it, a revocation under READ COMMITTED
+    missed the session an in-flight rotation had not committed yet, and a thief
+    refreshing in a loop kept a live token.
+    """
 
     def __init__(
         self,
@@ -220,8 +235,10 @@ class RefreshTokens:
             )
             if session is None or session.revoked_at is not None or now >= session.expires_at:
                 raise TokenInvalid()
-            # The conditional consume is what makes concurrent refreshes safe: exactly
-            # one caller wins; every other presentation of the token counts as reuse.
+            user = await uow.users.lock(session.user_id)
+            # The conditional consume (not used, not revoked: checked again now that the
+            # user is held) makes concurrent refreshes safe: exactly one caller wins;
+            # every other presentation of the token counts as reuse.
             if session.used_at is not None or not await uow.refresh_sessions.mark_used(
                 session.id, at=now
             ):
@@ -229,7 +246,6 @@ class RefreshTokens:
                 await uow.commit()
                 reused = True
             else:
-                user = await uow.users.get(session.user_id)
                 if user is None or not user.is_active:
                     raise TokenInvalid()
                 pair = await _open_session(
@@ -272,6 +288,8 @@ class Logout:
             )
             if session is None or session.user_id != cmd.user_id:
                 return
+            # In the user's order, like every session write (see ``RefreshTokens``).
+            await uow.users.lock(cmd.user_id)
             await uow.refresh_sessions.revoke_family(session.family_id, at=self._clock.now())
             await uow.commit()
 
@@ -326,16 +344,38 @@ class FindUserByEmail:
         return UserView.of(user)
 
 
+class GetProfile:
+    """The caller's own account and its version (``GET /users/me`` and its ``ETag``)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, user_id: UUID) -> Versioned[UserView]:
+        async with self._uow as uow:
+            user = await uow.users.get(user_id)
+        if user is None or not user.is_active:
+            raise UserNotFound()
+        return Versioned(UserView.of(user), user.version)
+
+
 @dataclass(frozen=True, slots=True)
 class UpdateProfileCommand:
     user_id: UUID
     full_name: Patch[str | None] = UNSET
     password: Patch[str] = UNSET
     current_password: str | None = None
+    precondition: Precondition = ANY
 
 
 class UpdateProfile:
-    """Rename, or change the password (which signs out every refresh session)."""
+    """Rename, or change the password (which signs out every refresh session).
+
+    The current password is checked against one version of the user, and the new hash
+    is written over that same version only, under the user's lock (the order every
+    session write takes, see ``RefreshTokens``). Of several changes made at once with
+    the same current password, one wins; the others run again from a fresh read and
+    find that the current password is no longer the one they were given.
+    """
 
     def __init__(
         self,
@@ -349,24 +389,46 @@ class UpdateProfile:
         self._clock = clock
         self._recent = recent
 
-    async def execute(self, cmd: UpdateProfileCommand) -> UserView:
-        new_hash: str | None = None
+    async def execute(self, cmd: UpdateProfileCommand) -> Versioned[UserView]:
+        change: tuple[str, PlainPassword] | None = None
         if cmd.password is not UNSET:
             new_password = PlainPassword(cmd.password)
             if cmd.current_password is None:
                 raise CurrentPasswordRequired(field="current_password")
+            change = (cmd.current_password, new_password)
+        try:
+            return await retry_lost_races(lambda: self._attempt(cmd, change))
+        finally:
+            if self._recent is not None:
+                self._recent.forget(cmd.user_id)
+
+    async def _attempt(
+        self, cmd: UpdateProfileCommand, change: tuple[str, PlainPassword] | None
+    ) -> Versioned[UserView]:
+        checked_version: int | None = None
+        new_hash: str | None = None
+        if change is not None:
+            current_password, new_password = change
             async with self._uow as uow:
-                user = await uow.users.get(cmd.user_id)
-            if user is None:
+                checked = await uow.users.get(cmd.user_id)
+            if checked is None:
                 raise UserNotFound()
-            if not await self._hasher.verify(cmd.current_password, user.password_hash):
+            cmd.precondition.check(checked.version)
+            # Both hashes take a good part of a second: outside any transaction, so no
+            # connection and no lock waits on them.
+            if not await self._hasher.verify(current_password, checked.password_hash):
                 raise InvalidCurrentPassword()
             new_hash = await self._hasher.hash(new_password)
+            checked_version = checked.version
 
         async with self._uow as uow:
-            user = await uow.users.get(cmd.user_id)
+            user = await uow.users.lock(cmd.user_id)
             if user is None:
                 raise UserNotFound()
+            cmd.precondition.check(user.version)
+            if checked_version is not None and user.version != checked_version:
+                # Changed since the password was checked: check again from a fresh read.
+                raise ConcurrentUpdate()
             now = self._clock.now()
             if cmd.full_name is not UNSET:
                 user.rename(cmd.full_name, now=now)
@@ -375,9 +437,7 @@ class UpdateProfile:
                 await uow.refresh_sessions.revoke_all_for_user(user.id, at=now)
             await uow.users.update(user)
             await uow.commit()
-        if self._recent is not None:
-            self._recent.forget(user.id)
-        return UserView.of(user)
+        return Versioned(UserView.of(user), user.version)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,9 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from application.concurrency import ANY, Precondition, retry_lost_races
 from application.patch import UNSET, Patch
-from application.views import ClientView, ContactView
+from application.views import ClientView, ContactView, Versioned
 from domain.clients import Client, Contact
 from domain.errors import ClientNameTaken, ClientNotFound, InvalidInput
 from domain.pagination import Page
@@ -93,12 +94,12 @@ class GetClient:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, owner_id: UUID, client_id: UUID) -> ClientView:
+    async def execute(self, owner_id: UUID, client_id: UUID) -> Versioned[ClientView]:
         async with self._uow as uow:
             client = await uow.clients.get(client_id, owner_id=owner_id)
         if client is None:
             raise ClientNotFound()
-        return ClientView.of(client)
+        return Versioned(ClientView.of(client), client.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ class UpdateClientCommand:
     name: Patch[str] = UNSET
     company: Patch[str | None] = UNSET
     notes: Patch[str | None] = UNSET
+    precondition: Precondition = ANY
 
 
 class UpdateClient:
@@ -115,12 +117,18 @@ class UpdateClient:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, cmd: UpdateClientCommand) -> ClientView:
+    async def execute(self, cmd: UpdateClientCommand) -> Versioned[ClientView]:
         name = None if cmd.name is UNSET else ClientName.parse(cmd.name)
+        return await retry_lost_races(lambda: self._attempt(cmd, name))
+
+    async def _attempt(
+        self, cmd: UpdateClientCommand, name: ClientName | None
+    ) -> Versioned[ClientView]:
         async with self._uow as uow:
-            client = await uow.clients.get(cmd.client_id, owner_id=cmd.owner_id)
+            client = await uow.clients.get(cmd.client_id, owner_id=cmd.owner_id, for_update=True)
             if client is None:
                 raise ClientNotFound()
+            cmd.precondition.check(client.version)
             now = self._clock.now()
             if name is not None and name.value != client.name:
                 if name.key != client.name_key and await uow.clients.name_exists(
@@ -134,7 +142,7 @@ class UpdateClient:
                 client.set_notes(cmd.notes, now=now)
             await uow.clients.update(client)
             await uow.commit()
-        return ClientView.of(client)
+        return Versioned(ClientView.of(client), client.version)
 
 
 class DeleteClient:
@@ -143,10 +151,16 @@ class DeleteClient:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, owner_id: UUID, client_id: UUID) -> None:
+    async def execute(
+        self, owner_id: UUID, client_id: UUID, *, precondition: Precondition = ANY
+    ) -> None:
         async with self._uow as uow:
-            if not await uow.clients.exists(client_id, owner_id=owner_id):
+            # Held until the end: no meeting can be pointed at it, nor contact added,
+            # between the detach and the delete.
+            client = await uow.clients.get(client_id, owner_id=owner_id, for_update=True)
+            if client is None:
                 raise ClientNotFound()
+            precondition.check(client.version)
             await uow.meetings.detach_client(client_id)
             await uow.clients.delete(client_id, owner_id=owner_id)
             await uow.commit()
@@ -166,9 +180,14 @@ class AddContact:
         self._clock = clock
 
     async def execute(self, cmd: AddContactCommand) -> ContactView:
+        return await retry_lost_races(lambda: self._attempt(cmd))
+
+    async def _attempt(self, cmd: AddContactCommand) -> ContactView:
         now = self._clock.now()
         async with self._uow as uow:
-            client = await uow.clients.get(cmd.client_id, owner_id=cmd.owner_id)
+            # Writers of one client queue here, so the contact limit is checked against
+            # what the previous one stored.
+            client = await uow.clients.get(cmd.client_id, owner_id=cmd.owner_id, for_update=True)
             if client is None:
                 raise ClientNotFound()
             contact = Contact.create(
@@ -190,8 +209,11 @@ class RemoveContact:
         self._clock = clock
 
     async def execute(self, owner_id: UUID, client_id: UUID, contact_id: UUID) -> None:
+        await retry_lost_races(lambda: self._attempt(owner_id, client_id, contact_id))
+
+    async def _attempt(self, owner_id: UUID, client_id: UUID, contact_id: UUID) -> None:
         async with self._uow as uow:
-            client = await uow.clients.get(client_id, owner_id=owner_id)
+            client = await uow.clients.get(client_id, owner_id=owner_id, for_update=True)
             if client is None:
                 raise ClientNotFound()
             client.remove_contact(contact_id, now=self._clock.now())

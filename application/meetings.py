@@ -10,9 +10,10 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from application.concurrency import ANY, Precondition, retry_lost_races
 from application.patch import UNSET, Patch
-from application.views import MeetingView, RevenueReportView
-from domain.errors import ClientNotFound, MeetingNotFound
+from application.views import MeetingView, RevenueReportView, Versioned
+from domain.errors import ClientNotFound, MeetingNotFound, PreconditionFailed
 from domain.meetings import Meeting
 from domain.pagination import Page
 from domain.ports import Clock, IdGenerator, UnitOfWork
@@ -68,12 +69,12 @@ class GetMeeting:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, owner_id: UUID, meeting_id: UUID) -> MeetingView:
+    async def execute(self, owner_id: UUID, meeting_id: UUID) -> Versioned[MeetingView]:
         async with self._uow as uow:
             meeting = await uow.meetings.get(meeting_id, owner_id=owner_id)
         if meeting is None:
             raise MeetingNotFound()
-        return MeetingView.of(meeting)
+        return Versioned(MeetingView.of(meeting), meeting.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +86,25 @@ class UpdateMeetingCommand:
     duration_minutes: Patch[int] = UNSET
     revenue: Patch[Decimal | int | str] = UNSET
     notes: Patch[str | None] = UNSET
+    precondition: Precondition = ANY
 
 
 class UpdateMeeting:
+    """Change a meeting; a lost race is run again from a fresh read (see concurrency)."""
+
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, cmd: UpdateMeetingCommand) -> MeetingView:
+    async def execute(self, cmd: UpdateMeetingCommand) -> Versioned[MeetingView]:
+        return await retry_lost_races(lambda: self._attempt(cmd))
+
+    async def _attempt(self, cmd: UpdateMeetingCommand) -> Versioned[MeetingView]:
         async with self._uow as uow:
             meeting = await uow.meetings.get(cmd.meeting_id, owner_id=cmd.owner_id)
             if meeting is None:
                 raise MeetingNotFound()
+            cmd.precondition.check(meeting.version)
             now = self._clock.now()
             if cmd.client_id is not UNSET and cmd.client_id != meeting.client_id:
                 if cmd.client_id is not None and not await uow.clients.exists(
@@ -114,17 +122,30 @@ class UpdateMeeting:
                 meeting.set_notes(cmd.notes, now=now)
             await uow.meetings.update(meeting)
             await uow.commit()
-        return MeetingView.of(meeting)
+        return Versioned(MeetingView.of(meeting), meeting.version)
 
 
 class DeleteMeeting:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, owner_id: UUID, meeting_id: UUID) -> None:
+    async def execute(
+        self, owner_id: UUID, meeting_id: UUID, *, precondition: Precondition = ANY
+    ) -> None:
         async with self._uow as uow:
-            if not await uow.meetings.delete(meeting_id, owner_id=owner_id):
-                raise MeetingNotFound()
+            if precondition.versions is None:
+                if not await uow.meetings.delete(meeting_id, owner_id=owner_id):
+                    raise MeetingNotFound()
+            else:
+                meeting = await uow.meetings.get(meeting_id, owner_id=owner_id)
+                if meeting is None:
+                    raise MeetingNotFound()
+                precondition.check(meeting.version)
+                # Deletes only the version checked: a change in between is a 412 too.
+                if not await uow.meetings.delete(
+                    meeting_id, owner_id=owner_id, version=meeting.version
+                ):
+                    raise PreconditionFailed()
             await uow.commit()
 
 

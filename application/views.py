@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from domain.clients import Client, Contact
@@ -19,6 +20,19 @@ from domain.meetings import Meeting
 from domain.queries import Period
 from domain.reports import ReportGrouping, RevenueGroup, RevenueTotals
 from domain.users import User
+
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class Versioned(Generic[V]):
+    """A view and the version of the aggregate it shows: what an ``ETag`` is made of.
+
+    Kept beside the view, not in it: the version is a header, not part of the body.
+    """
+
+    view: V
+    version: int
 
 
 @dataclass(frozen=True)

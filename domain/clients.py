@@ -55,6 +55,9 @@ class Client:
     created_at: datetime
     updated_at: datetime
     contacts: list[Contact] = field(default_factory=list)
+    # Advanced by every stored change, contacts included: the aggregate's consistency
+    # guard (a write proves nobody changed it since it was read) and its ETag.
+    version: int = 1
 
     @classmethod
     def create(

@@ -148,6 +148,29 @@ class ClientNameTaken(Conflict):
     default_message = "A client with this name already exists."
 
 
+class ConcurrentUpdate(Conflict):
+    """Another writer changed the aggregate between this one's read and its write.
+
+    Repositories raise it when a compare-and-set finds another version (or none) than the
+    one read; use cases retry from a fresh read a few times before letting it out.
+    """
+
+    code = "concurrent_update"
+    default_message = (
+        "The resource was being changed by another request at the same time; try again."
+    )
+
+
+# -- conditional requests ---------------------------------------------------------------
+
+
+class PreconditionFailed(DomainError):
+    """The caller asked to change a version of an aggregate that is no longer current."""
+
+    code = "precondition_failed"
+    default_message = "The resource has changed since you read it; read it again first."
+
+
 # -- who you are and what you may do -------------------------------------------------
 
 

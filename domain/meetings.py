@@ -22,6 +22,8 @@ class Meeting:
     notes: str | None
     created_at: datetime
     updated_at: datetime
+    # Advanced by every stored change; see ``Client.version``.
+    version: int = 1
 
     @classmethod
     def schedule(

@@ -34,7 +34,21 @@ class UserRepository(Protocol):
     async def get_by_email(self, email: str) -> User | None:
         """Look up by the normalised (lower-cased) address."""
 
-    async def update(self, user: User) -> None: ...
+    async def lock(self, user_id: UUID) -> User | None:
+        """Read the user and hold it until the transaction ends.
+
+        Every write of a user's refresh sessions (login, refresh, reuse detection,
+        logout, password change) takes this first, so those writes of one user run one
+        after another: once a revocation commits, no session it revoked can be refreshed
+        by a transaction that began before it.
+        """
+
+    async def update(self, user: User) -> None:
+        """Compare-and-set: store ``user`` only if the stored version is ``user.version``.
+
+        On success ``user.version`` is advanced to the stored one; otherwise (another
+        writer came first, or the user is gone) ``ConcurrentUpdate`` is raised.
+        """
 
     async def list(self, page: PageRequest) -> Page[User]:
         """Users ordered by creation, oldest first."""
@@ -47,8 +61,15 @@ class ClientRepository(Protocol):
     async def add_many(self, clients: Sequence[Client]) -> None:
         """Store many clients (and their contacts) in as few statements as possible."""
 
-    async def get(self, client_id: UUID, *, owner_id: UUID) -> Client | None:
-        """The client with its contacts, or ``None`` if absent or owned by someone else."""
+    async def get(
+        self, client_id: UUID, *, owner_id: UUID, for_update: bool = False
+    ) -> Client | None:
+        """The client with its contacts, or ``None`` if absent or owned by someone else.
+
+        With ``for_update`` the client is held until the transaction ends: writers of one
+        client queue behind each other instead of all but one losing their
+        compare-and-set, and nobody can delete it meanwhile.
+        """
 
     async def exists(self, client_id: UUID, *, owner_id: UUID) -> bool:
         """Whether the owner has this client (cheaper than loading it)."""
@@ -61,7 +82,11 @@ class ClientRepository(Protocol):
         """Which of ``name_keys`` the owner already uses (for batch imports)."""
 
     async def update(self, client: Client) -> None:
-        """Persist the client's fields and make its stored contacts match ``client.contacts``."""
+        """Persist the client's fields and make its stored contacts match ``client.contacts``.
+
+        Compare-and-set on ``client.version``, like ``UserRepository.update``: the whole
+        aggregate, contacts included, is written only over the version that was read.
+        """
 
     async def delete(self, client_id: UUID, *, owner_id: UUID) -> bool:
         """Delete the client and its contacts; ``False`` if there was nothing to delete."""
@@ -82,9 +107,11 @@ class MeetingRepository(Protocol):
 
     async def get(self, meeting_id: UUID, *, owner_id: UUID) -> Meeting | None: ...
 
-    async def update(self, meeting: Meeting) -> None: ...
+    async def update(self, meeting: Meeting) -> None:
+        """Compare-and-set on ``meeting.version``, like ``UserRepository.update``."""
 
-    async def delete(self, meeting_id: UUID, *, owner_id: UUID) -> bool: ...
+    async def delete(self, meeting_id: UUID, *, owner_id: UUID, version: int | None = None) -> bool:
+        """Delete the meeting (only at ``version``, when given); ``False`` if none was."""
 
     async def list(self, query: MeetingQuery) -> Page[Meeting]: ...
 
@@ -93,7 +120,8 @@ class MeetingRepository(Protocol):
         ...
 
     async def detach_client(self, client_id: UUID) -> None:
-        """Set ``client_id`` to ``None`` on every meeting of that client."""
+        """Set ``client_id`` to ``None`` on every meeting of that client (a change of each:
+        their versions advance)."""
 
     async def revenue_groups(
         self, owner_id: UUID, period: Period, grouping: ReportGrouping | None

@@ -20,6 +20,8 @@ class User:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    # Advanced by every stored change of the profile; see ``Client.version``.
+    version: int = 1
 
     @classmethod
     def register(

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Callable, Collection, Iterable, Seque
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from adapters.memory.store import Tables
 from domain.clients import Client
-from domain.errors import ClientNameTaken, EmailTaken
+from domain.errors import ClientNameTaken, ConcurrentUpdate, EmailTaken
 from domain.meetings import Meeting
 from domain.pagination import Page, PageRequest
 from domain.ports import (
@@ -45,6 +45,21 @@ def _copy_client(client: Client) -> Client:
     return replace(client, contacts=[copy.copy(c) for c in client.contacts])
 
 
+class _Versioned(Protocol):
+    version: int
+
+
+def _check_version(stored: _Versioned | None, written: _Versioned) -> None:
+    """The compare of the compare-and-set the SQL adapter does in its UPDATE's WHERE."""
+    if stored is None or stored.version != written.version:
+        raise ConcurrentUpdate()
+
+
+def _compare_and_advance(stored: _Versioned | None, written: _Versioned) -> None:
+    _check_version(stored, written)
+    written.version += 1
+
+
 class InMemoryUserRepository(UserRepository):
     def __init__(self, tables: Callable[[], Tables]) -> None:
         self._tables = tables
@@ -65,10 +80,14 @@ class InMemoryUserRepository(UserRepository):
                 return copy.copy(user)
         return None
 
+    async def lock(self, user_id: UUID) -> User | None:
+        # Units of work run one at a time here: holding is already implied.
+        return await self.get(user_id)
+
     async def update(self, user: User) -> None:
         users = self._tables().users
-        if user.id in users:
-            users[user.id] = copy.copy(user)
+        _compare_and_advance(users.get(user.id), user)
+        users[user.id] = copy.copy(user)
 
     async def list(self, page: PageRequest) -> Page[User]:
         ordered = sorted(self._tables().users.values(), key=lambda u: (u.created_at, u.id))
@@ -96,7 +115,10 @@ class InMemoryClientRepository(ClientRepository):
         for client in clients:
             stored[client.id] = _copy_client(client)
 
-    async def get(self, client_id: UUID, *, owner_id: UUID) -> Client | None:
+    async def get(
+        self, client_id: UUID, *, owner_id: UUID, for_update: bool = False
+    ) -> Client | None:
+        # Units of work run one at a time here: holding is already implied.
         client = self._tables().clients.get(client_id)
         if client is None or client.owner_id != owner_id:
             return None
@@ -117,10 +139,11 @@ class InMemoryClientRepository(ClientRepository):
 
     async def update(self, client: Client) -> None:
         stored = self._tables().clients
-        if client.id not in stored:
-            return
+        current = stored.get(client.id)
+        _check_version(current, client)
         if await self.name_exists(client.owner_id, client.name_key, excluding=client.id):
             raise ClientNameTaken()
+        client.version += 1
         stored[client.id] = _copy_client(client)
 
     async def delete(self, client_id: UUID, *, owner_id: UUID) -> bool:
@@ -182,13 +205,15 @@ class InMemoryMeetingRepository(MeetingRepository):
 
     async def update(self, meeting: Meeting) -> None:
         stored = self._tables().meetings
-        if meeting.id in stored:
-            stored[meeting.id] = copy.copy(meeting)
+        _compare_and_advance(stored.get(meeting.id), meeting)
+        stored[meeting.id] = copy.copy(meeting)
 
-    async def delete(self, meeting_id: UUID, *, owner_id: UUID) -> bool:
+    async def delete(self, meeting_id: UUID, *, owner_id: UUID, version: int | None = None) -> bool:
         stored = self._tables().meetings
         meeting = stored.get(meeting_id)
         if meeting is None or meeting.owner_id != owner_id:
+            return False
+        if version is not None and meeting.version != version:
             return False
         del stored[meeting_id]
         return True
@@ -220,7 +245,7 @@ class InMemoryMeetingRepository(MeetingRepository):
         stored = self._tables().meetings
         for meeting in list(stored.values()):
             if meeting.client_id == client_id:
-                stored[meeting.id] = replace(meeting, client_id=None)
+                stored[meeting.id] = replace(meeting, client_id=None, version=meeting.version + 1)
 
     async def revenue_groups(
         self, owner_id: UUID, period: Period, grouping: ReportGrouping | None

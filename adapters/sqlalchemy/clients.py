@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql
 from adapters.sqlalchemy.connection import Db
 from adapters.sqlalchemy.schema import UtcDateTime, folded_text, metadata
 from domain.clients import Client, Contact
+from domain.errors import ConcurrentUpdate
 from domain.pagination import Page
 from domain.ports import ClientRepository
 from domain.queries import ClientQuery, ClientSort
@@ -49,6 +50,8 @@ clients = Table(
     Column("notes", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The aggregate's compare-and-set guard, advanced by every change, contacts included.
+    Column("version", Integer, nullable=False, server_default="1"),
     UniqueConstraint("owner_id", "name_key"),
     Index("ix_clients_owner_id_created_at_id", "owner_id", "created_at", "id"),
 )
@@ -83,6 +86,7 @@ def client_to_row(client: Client) -> dict[str, Any]:
         "notes": client.notes,
         "created_at": client.created_at,
         "updated_at": client.updated_at,
+        "version": client.version,
     }
 
 
@@ -120,9 +124,18 @@ def contact_from_row(row: Sequence[Any]) -> Contact:
 
 
 def client_from_row(row: Sequence[Any], contact_list: list[Contact]) -> Client:
-    id_, owner_id, name, name_key, company, _company_key, notes, created_at, updated_at = row[
-        :_CLIENT_WIDTH
-    ]
+    (
+        id_,
+        owner_id,
+        name,
+        name_key,
+        company,
+        _company_key,
+        notes,
+        created_at,
+        updated_at,
+        version,
+    ) = row[:_CLIENT_WIDTH]
     return Client(
         id=id_,
         owner_id=owner_id,
@@ -133,6 +146,7 @@ def client_from_row(row: Sequence[Any], contact_list: list[Contact]) -> Client:
         created_at=created_at,
         updated_at=updated_at,
         contacts=contact_list,
+        version=version,
     )
 
 
@@ -177,8 +191,25 @@ _EXISTING_KEYS = select(clients.c.name_key).where(
     clients.c.owner_id == bindparam("owner"),
     clients.c.name_key.in_(bindparam("keys", expanding=True)),
 )
-# The SET clause comes from the keys of the parameters passed.
-_UPDATE_CLIENT = clients.update().where(clients.c.id == bindparam("client_id"))
+# Compare-and-set: the SET clause comes from the keys of the parameters passed, and
+# matches only the version that was read.
+_UPDATE_CLIENT = clients.update().where(
+    clients.c.id == bindparam("client_id"), clients.c.version == bindparam("seen_version")
+)
+# Held first, read after: a locking read that waited sees the winner's client row but
+# its own, older snapshot of the joined contacts. NO KEY UPDATE leaves meetings free to
+# reference the client meanwhile.
+_LOCK = (
+    select(clients.c.id)
+    .where(clients.c.id == bindparam("client_id"), clients.c.owner_id == bindparam("owner"))
+    .with_for_update(key_share=True)
+)
+# SQLite has no row locks: a write to the row takes the database's write lock instead.
+_TAKE_WRITE_LOCK = (
+    clients.update()
+    .where(clients.c.id == bindparam("client_id"), clients.c.owner_id == bindparam("owner"))
+    .values(version=clients.c.version)
+)
 _STORED_CONTACT_IDS = (
     select(contacts.c.id)
     .where(contacts.c.client_id == bindparam("client_id"))
@@ -273,8 +304,15 @@ class SqlAlchemyClientRepository(ClientRepository):
         if contact_rows:
             await self._db.execute(_INSERT_CONTACT, contact_rows)
 
-    async def get(self, client_id: UUID, *, owner_id: UUID) -> Client | None:
-        rows = (await self._db.execute(_GET, {"client_id": client_id, "owner": owner_id})).all()
+    async def get(
+        self, client_id: UUID, *, owner_id: UUID, for_update: bool = False
+    ) -> Client | None:
+        params = {"client_id": client_id, "owner": owner_id}
+        if for_update:
+            await self._db.begin()
+            lock = _LOCK if self._db.conn.dialect.name == "postgresql" else _TAKE_WRITE_LOCK
+            await self._db.execute(lock, params)
+        rows = (await self._db.execute(_GET, params)).all()
         if not rows:
             return None
         # Each row is the client's columns, then one contact's (all None without contacts).
@@ -312,10 +350,15 @@ class SqlAlchemyClientRepository(ClientRepository):
     async def update(self, client: Client) -> None:
         params = client_to_row(client)
         params["client_id"] = params.pop("id")
+        params["seen_version"] = client.version
+        params["version"] = client.version + 1
         del params["owner_id"], params["created_at"]
         result = await self._db.execute(_UPDATE_CLIENT, params)
-        if result.rowcount == 0:
-            return
+        if result.rowcount != 1:
+            # Another writer came first (or deleted it): the contacts read with this
+            # version may no longer be the stored ones, so nothing of them is written.
+            raise ConcurrentUpdate()
+        client.version += 1
         stored = self._db.loaded_contacts.get(client.id)
         if stored is None:
             ids = await self._db.execute(_STORED_CONTACT_IDS, {"client_id": client.id})

@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa_exc
 from domain.errors import (
     ClientNameTaken,
     ClientNotFound,
+    ConcurrentUpdate,
     Conflict,
     DomainError,
     EmailTaken,
@@ -49,6 +50,12 @@ _ASYNCPG_UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InvalidAuthorizationSpecificationError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
+)
+# PostgreSQL gave up on one of two transactions that waited for each other's locks:
+# the one it chose lost a race, like a failed compare-and-set.
+_ASYNCPG_LOST_RACE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
 )
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '(?P<index>[^']+)'|(?P<cols>.+))")
 
@@ -150,6 +157,10 @@ def translate(error: BaseException) -> BaseException:
     """The domain error standing for ``error``, or ``error`` itself if it is not ours."""
     if isinstance(error, sa_exc.IntegrityError):
         return integrity_to_domain(error)
+    if isinstance(error, sa_exc.DBAPIError) and isinstance(
+        _driver_error(error), _ASYNCPG_LOST_RACE
+    ):
+        return ConcurrentUpdate()
     problem = storage_problem(error)
     if problem is not None or is_unavailable(error):
         # A missing table is a database never migrated: unusable, like an unreachable one.

@@ -34,6 +34,7 @@ from adapters.sqlalchemy.clients import clients
 from adapters.sqlalchemy.connection import Db
 from adapters.sqlalchemy.errors import domain_errors
 from adapters.sqlalchemy.schema import UtcDateTime, metadata, utc_month
+from domain.errors import ConcurrentUpdate
 from domain.meetings import Meeting
 from domain.pagination import Page
 from domain.ports import MeetingRepository
@@ -59,6 +60,8 @@ meetings = Table(
     Column("notes", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The compare-and-set guard of ``MeetingRepository.update``, advanced by every change.
+    Column("version", Integer, nullable=False, server_default="1"),
     Index("ix_meetings_owner_id_starts_at_id", "owner_id", "starts_at", "id"),
     Index("ix_meetings_client_id", "client_id"),
 )
@@ -85,6 +88,7 @@ def meeting_to_row(meeting: Meeting) -> dict[str, Any]:
         "notes": meeting.notes,
         "created_at": meeting.created_at,
         "updated_at": meeting.updated_at,
+        "version": meeting.version,
     }
 
 
@@ -105,6 +109,7 @@ def meeting_from_row(row: Sequence[Any]) -> Meeting:
         notes,
         created_at,
         updated_at,
+        version,
     ) = row[:_WIDTH]
     return Meeting(
         id=id_,
@@ -116,6 +121,7 @@ def meeting_from_row(row: Sequence[Any]) -> Meeting:
         notes=notes,
         created_at=created_at,
         updated_at=updated_at,
+        version=version,
     )
 
 
@@ -144,13 +150,19 @@ _INSERT_FOR_OWNED_CLIENT = meetings.insert().from_select(
 _GET = select(*MEETING_COLUMNS).where(
     meetings.c.id == bindparam("meeting_id"), meetings.c.owner_id == bindparam("owner")
 )
-# The SET clause comes from the keys of the parameters passed.
-_UPDATE = meetings.update().where(meetings.c.id == bindparam("meeting_id"))
+# Compare-and-set: the SET clause comes from the keys of the parameters passed, and
+# matches only the version that was read.
+_UPDATE = meetings.update().where(
+    meetings.c.id == bindparam("meeting_id"), meetings.c.version == bindparam("seen_version")
+)
 _DELETE = meetings.delete().where(
     meetings.c.id == bindparam("meeting_id"), meetings.c.owner_id == bindparam("owner")
 )
+_DELETE_VERSION = _DELETE.where(meetings.c.version == bindparam("seen_version"))
 _DETACH = (
-    meetings.update().where(meetings.c.client_id == bindparam("detached")).values(client_id=None)
+    meetings.update()
+    .where(meetings.c.client_id == bindparam("detached"))
+    .values(client_id=None, version=meetings.c.version + 1)
 )
 _TOTALS = (
     func.coalesce(func.sum(meetings.c.revenue_cents), 0).label("revenue_cents"),
@@ -263,11 +275,21 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
     async def update(self, meeting: Meeting) -> None:
         params = meeting_to_row(meeting)
         params["meeting_id"] = params.pop("id")
+        params["seen_version"] = meeting.version
+        params["version"] = meeting.version + 1
         del params["owner_id"], params["created_at"]
-        await self._db.execute(_UPDATE, params)
+        result = await self._db.execute(_UPDATE, params)
+        if result.rowcount != 1:
+            raise ConcurrentUpdate()
+        meeting.version += 1
 
-    async def delete(self, meeting_id: UUID, *, owner_id: UUID) -> bool:
-        result = await self._db.execute(_DELETE, {"meeting_id": meeting_id, "owner": owner_id})
+    async def delete(self, meeting_id: UUID, *, owner_id: UUID, version: int | None = None) -> bool:
+        params: dict[str, Any] = {"meeting_id": meeting_id, "owner": owner_id}
+        if version is None:
+            result = await self._db.execute(_DELETE, params)
+        else:
+            params["seen_version"] = version
+            result = await self._db.execute(_DELETE_VERSION, params)
         return result.rowcount > 0
 
     async def list(self, query: MeetingQuery) -> Page[Meeting]:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Index,
+    Integer,
     Row,
     String,
     Table,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 
 from adapters.sqlalchemy.connection import Db
 from adapters.sqlalchemy.schema import UtcDateTime, metadata
+from domain.errors import ConcurrentUpdate
 from domain.pagination import Page, PageRequest
 from domain.ports import UserRepository
 from domain.users import User
@@ -37,6 +39,8 @@ users = Table(
     Column("is_active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The compare-and-set guard of ``UserRepository.update`` (see docs/architecture.md).
+    Column("version", Integer, nullable=False, server_default="1"),
     UniqueConstraint("email"),
     Index("ix_users_created_at_id", "created_at", "id"),
 )
@@ -52,6 +56,7 @@ def user_to_row(user: User) -> dict[str, Any]:
         "is_active": user.is_active,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
+        "version": user.version,
     }
 
 
@@ -65,14 +70,25 @@ def user_from_row(row: Row[Any]) -> User:
         is_active=row.is_active,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        version=row.version,
     )
 
 
 _INSERT = users.insert()
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 _BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
-# The SET clause comes from the keys of the parameters passed.
-_UPDATE = users.update().where(users.c.id == bindparam("user_id"))
+# Compare-and-set: the SET clause comes from the keys of the parameters passed, and
+# matches only the version that was read.
+_UPDATE = users.update().where(
+    users.c.id == bindparam("user_id"), users.c.version == bindparam("seen_version")
+)
+# NO KEY UPDATE: rows that reference the user (clients, meetings) can still be added.
+_LOCK = _BY_ID.with_for_update(key_share=True)
+# SQLite has no row locks: a write to the row takes the database's write lock instead,
+# which serialises the transaction against every other writer until it ends.
+_TAKE_WRITE_LOCK = (
+    users.update().where(users.c.id == bindparam("user_id")).values(version=users.c.version)
+)
 _PAGE = (
     select(users, func.count().over().label("total"))
     .order_by(users.c.created_at, users.c.id)
@@ -97,11 +113,23 @@ class SqlAlchemyUserRepository(UserRepository):
         row = (await self._db.execute(_BY_EMAIL, {"email": email})).first()
         return user_from_row(row) if row else None
 
+    async def lock(self, user_id: UUID) -> User | None:
+        await self._db.begin()
+        if self._db.conn.dialect.name != "postgresql":
+            await self._db.execute(_TAKE_WRITE_LOCK, {"user_id": user_id})
+        row = (await self._db.execute(_LOCK, {"user_id": user_id})).first()
+        return user_from_row(row) if row else None
+
     async def update(self, user: User) -> None:
         params = user_to_row(user)
         params["user_id"] = params.pop("id")
+        params["seen_version"] = user.version
+        params["version"] = user.version + 1
         del params["created_at"]
-        await self._db.execute(_UPDATE, params)
+        result = await self._db.execute(_UPDATE, params)
+        if result.rowcount != 1:
+            raise ConcurrentUpdate()
+        user.version += 1
 
     async def list(self, page: PageRequest) -> Page[User]:
         rows = (await self._db.execute(_PAGE, {"limit": page.limit, "offset": page.offset})).all()

@@ -129,7 +129,7 @@ def build() -> typer.Typer:
                 try:
                     names[client_id] = (
                         await container.get_client().execute(owner.id, client_id)
-                    ).name
+                    ).view.name
                 except ClientNotFound:  # deleted in the meantime
                     continue
             return page, names

@@ -25,6 +25,7 @@ from domain.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     RateLimited,
     StorageUnavailable,
 )
@@ -42,6 +43,7 @@ STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
     InvalidInput: 422,
     AuthenticationFailed: 401,
     PermissionDenied: 403,
+    PreconditionFailed: 412,
     RateLimited: 429,
     StorageUnavailable: 503,
 }
@@ -54,6 +56,7 @@ _CODE_BY_STATUS: Mapping[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    412: "precondition_failed",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
@@ -209,7 +212,9 @@ _DESCRIPTIONS: Mapping[int, str] = {
     401: "Missing, invalid or expired credentials (`WWW-Authenticate: Bearer`).",
     403: "Authenticated, but not allowed.",
     404: "No such resource (or it belongs to someone else).",
-    409: "Conflicts with existing data.",
+    409: "Conflicts with existing data, or lost a race with another change "
+    "(`concurrent_update`: try again).",
+    412: "`If-Match` names a version that is no longer current: read the resource again.",
     422: "Invalid input; `errors` lists every problem.",
     429: "Too many attempts; see `Retry-After`.",
     503: "The database cannot be reached.",

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.clients import Client, Contact
-from domain.errors import ClientNameTaken
+from domain.errors import ClientNameTaken, ConcurrentUpdate
 from domain.pagination import PageRequest
 from domain.queries import ClientQuery, ClientSort
 from domain.values import ClientName, ContactKind
@@ -182,11 +182,14 @@ async def test_renaming_onto_a_taken_name_is_a_conflict(backend: Backend) -> Non
             await uow.clients.update(globex)
 
 
-async def test_updating_a_missing_client_changes_nothing(backend: Backend) -> None:
+async def test_updating_a_missing_client_is_a_lost_race_and_changes_nothing(
+    backend: Backend,
+) -> None:
     owner = await add_user(backend)
     ghost = client(owner.id, "Ghost", contacts=[contact()])
     async with backend.new_uow() as uow:
-        await uow.clients.update(ghost)
+        with pytest.raises(ConcurrentUpdate):
+            await uow.clients.update(ghost)
         await uow.commit()
     async with backend.new_uow() as uow:
         assert await uow.clients.get(ghost.id, owner_id=owner.id) is None

@@ -271,4 +271,4 @@ def test_every_domain_error_has_a_status_in_the_table() -> None:
     assert len(classes) > 20
     for cls in classes:
         error = cls(1) if cls is RateLimited else cls()
-        assert status_of(error) in {401, 403, 404, 409, 422, 429, 503}, cls
+        assert status_of(error) in {401, 403, 404, 409, 412, 422, 429, 503}, cls

@@ -470,15 +470,19 @@ async def test_find_user_by_email_normalises_and_reports_missing_users(h: Harnes
 async def test_update_profile_renames_and_clears_the_full_name(h: Harness) -> None:
     user = await h.user()
     h.clock.advance(minutes=1)
-    renamed = await h.update_profile.execute(
-        UpdateProfileCommand(user_id=user.id, full_name=" Ada King ")
-    )
+    renamed = (
+        await h.update_profile.execute(
+            UpdateProfileCommand(user_id=user.id, full_name=" Ada King ")
+        )
+    ).view
     assert renamed.full_name == "Ada King"
     assert h.store.tables.users[user.id].updated_at == h.clock.now()
 
-    cleared = await h.update_profile.execute(UpdateProfileCommand(user_id=user.id, full_name=None))
+    cleared = (
+        await h.update_profile.execute(UpdateProfileCommand(user_id=user.id, full_name=None))
+    ).view
     assert cleared.full_name is None
-    untouched = await h.update_profile.execute(UpdateProfileCommand(user_id=user.id))
+    untouched = (await h.update_profile.execute(UpdateProfileCommand(user_id=user.id))).view
     assert untouched.full_name is None
 
 

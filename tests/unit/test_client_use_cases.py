@@ -63,7 +63,7 @@ async def test_add_client_with_contacts_stores_all_of_it(h: Harness) -> None:
         ("other", "@acme on social", None),
     ]
     assert view.created_at == view.updated_at == h.clock.now()
-    assert (await h.get_client.execute(OWNER, view.id)) == view
+    assert (await h.get_client.execute(OWNER, view.id)).view == view
     stored = h.store.tables.clients[view.id]
     assert stored.owner_id == OWNER
     assert len(stored.contacts) == 3
@@ -197,7 +197,7 @@ async def test_another_users_client_does_not_exist_for_you(h: Harness) -> None:
         await h.remove_contact.execute(OWNER, theirs.id, contact_id)
     assert caught.value.code == "client_not_found"
 
-    assert (await h.get_client.execute(STRANGER, theirs.id)) == theirs
+    assert (await h.get_client.execute(STRANGER, theirs.id)).view == theirs
 
 
 async def test_an_unknown_client_is_not_found(h: Harness) -> None:
@@ -211,24 +211,30 @@ async def test_update_changes_only_the_given_fields(h: Harness) -> None:
     created = await h.add_client.execute(AddClientCommand(OWNER, "Acme", "Acme Inc", "notes"))
     h.clock.advance(hours=1)
 
-    renamed = await h.update_client.execute(UpdateClientCommand(OWNER, created.id, name=" Acme 2 "))
+    renamed = (
+        await h.update_client.execute(UpdateClientCommand(OWNER, created.id, name=" Acme 2 "))
+    ).view
     assert (renamed.name, renamed.company, renamed.notes) == ("Acme 2", "Acme Inc", "notes")
     assert renamed.updated_at == h.clock.now()
     assert renamed.created_at == created.created_at
 
-    cleared = await h.update_client.execute(
-        UpdateClientCommand(OWNER, created.id, company=None, notes=UNSET)
-    )
+    cleared = (
+        await h.update_client.execute(
+            UpdateClientCommand(OWNER, created.id, company=None, notes=UNSET)
+        )
+    ).view
     assert (cleared.name, cleared.company, cleared.notes) == ("Acme 2", None, "notes")
 
-    noted = await h.update_client.execute(UpdateClientCommand(OWNER, created.id, notes=None))
+    noted = (await h.update_client.execute(UpdateClientCommand(OWNER, created.id, notes=None))).view
     assert noted.notes is None
-    assert (await h.get_client.execute(OWNER, created.id)) == noted
+    assert (await h.get_client.execute(OWNER, created.id)).view == noted
 
 
 async def test_renaming_to_the_own_name_in_another_case_is_allowed(h: Harness) -> None:
     created = await h.client(OWNER, "acme")
-    renamed = await h.update_client.execute(UpdateClientCommand(OWNER, created.id, name="ACME"))
+    renamed = (
+        await h.update_client.execute(UpdateClientCommand(OWNER, created.id, name="ACME"))
+    ).view
     assert renamed.name == "ACME"
     assert h.store.tables.clients[created.id].name_key == "acme"
 
@@ -238,15 +244,15 @@ async def test_renaming_onto_another_clients_name_is_a_conflict(h: Harness) -> N
     other = await h.client(OWNER, "Other")
     with pytest.raises(ClientNameTaken):
         await h.update_client.execute(UpdateClientCommand(OWNER, other.id, name="STRASSE"))
-    assert (await h.get_client.execute(OWNER, other.id)).name == "Other"
+    assert (await h.get_client.execute(OWNER, other.id)).view.name == "Other"
 
 
 async def test_renaming_onto_a_name_another_owner_uses_is_fine(h: Harness) -> None:
     await h.client(STRANGER, "Taken Elsewhere")
     mine = await h.client(OWNER, "Mine")
-    renamed = await h.update_client.execute(
-        UpdateClientCommand(OWNER, mine.id, name="taken elsewhere")
-    )
+    renamed = (
+        await h.update_client.execute(UpdateClientCommand(OWNER, mine.id, name="taken elsewhere"))
+    ).view
     assert renamed.name == "taken elsewhere"
 
 
@@ -256,7 +262,7 @@ async def test_update_refuses_an_invalid_name(h: Harness) -> None:
         await h.update_client.execute(UpdateClientCommand(OWNER, created.id, name="  "))
     with pytest.raises(InvalidInput):
         await h.update_client.execute(UpdateClientCommand(OWNER, created.id, company="c" * 201))
-    assert (await h.get_client.execute(OWNER, created.id)).company is None
+    assert (await h.get_client.execute(OWNER, created.id)).view.company is None
 
 
 async def test_delete_client_removes_it_and_keeps_its_meetings_without_a_client(
@@ -272,8 +278,8 @@ async def test_delete_client_removes_it_and_keeps_its_meetings_without_a_client(
     assert gone.id not in h.store.tables.clients
     with pytest.raises(ClientNotFound):
         await h.get_client.execute(OWNER, gone.id)
-    assert (await h.get_meeting.execute(OWNER, m1.id)).client_id is None
-    assert (await h.get_meeting.execute(OWNER, m2.id)).client_id == kept.id
+    assert (await h.get_meeting.execute(OWNER, m1.id)).view.client_id is None
+    assert (await h.get_meeting.execute(OWNER, m2.id)).view.client_id == kept.id
     assert h.committed_meetings == 2
 
 
@@ -289,19 +295,19 @@ async def test_add_and_remove_a_contact(h: Harness) -> None:
     )
     assert (contact.kind, contact.value, contact.label) == ("email", "x@acme.example", "work")
     assert contact.created_at == h.clock.now()
-    after_add = await h.get_client.execute(OWNER, created.id)
+    after_add = (await h.get_client.execute(OWNER, created.id)).view
     assert after_add.contacts == (contact,)
     assert after_add.updated_at == h.clock.now()
 
     await h.remove_contact.execute(OWNER, created.id, contact.id)
-    assert (await h.get_client.execute(OWNER, created.id)).contacts == ()
+    assert (await h.get_client.execute(OWNER, created.id)).view.contacts == ()
 
 
 async def test_add_contact_refuses_an_invalid_contact(h: Harness) -> None:
     created = await h.client(OWNER, "Acme")
     with pytest.raises(InvalidContact):
         await h.add_contact.execute(AddContactCommand(OWNER, created.id, phone("12")))
-    assert (await h.get_client.execute(OWNER, created.id)).contacts == ()
+    assert (await h.get_client.execute(OWNER, created.id)).view.contacts == ()
 
 
 async def test_removing_an_unknown_contact_is_not_found(h: Harness) -> None:
@@ -310,7 +316,7 @@ async def test_removing_an_unknown_contact_is_not_found(h: Harness) -> None:
     with pytest.raises(ContactNotFound) as caught:
         await h.remove_contact.execute(OWNER, mine.id, other.contacts[0].id)
     assert caught.value.code == "contact_not_found"
-    assert len((await h.get_client.execute(OWNER, other.id)).contacts) == 1
+    assert len((await h.get_client.execute(OWNER, other.id)).view.contacts) == 1
 
 
 # -- listing -------------------------------------------------------------------------------

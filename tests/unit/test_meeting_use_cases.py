@@ -46,7 +46,7 @@ async def test_schedule_a_meeting_with_a_client(h: Harness) -> None:
     assert str(view.revenue) == "1250.50"
     assert view.notes == "kick-off"
     assert view.created_at == view.updated_at == h.clock.now()
-    assert (await h.get_meeting.execute(OWNER, view.id)) == view
+    assert (await h.get_meeting.execute(OWNER, view.id)).view == view
 
 
 async def test_revenue_defaults_to_zero_and_notes_may_be_absent(h: Harness) -> None:
@@ -157,16 +157,18 @@ async def test_update_changes_only_the_given_fields(h: Harness) -> None:
     created = await h.schedule_meeting.execute(schedule(revenue="10", notes="first"))
     h.clock.advance(hours=2)
 
-    updated = await h.update_meeting.execute(
-        UpdateMeetingCommand(
-            OWNER,
-            created.id,
-            client_id=acme.id,
-            starts_at=T0.astimezone(timezone(timedelta(hours=-5))) + timedelta(days=1),
-            duration_minutes=90,
-            revenue="20.5",
+    updated = (
+        await h.update_meeting.execute(
+            UpdateMeetingCommand(
+                OWNER,
+                created.id,
+                client_id=acme.id,
+                starts_at=T0.astimezone(timezone(timedelta(hours=-5))) + timedelta(days=1),
+                duration_minutes=90,
+                revenue="20.5",
+            )
         )
-    )
+    ).view
     assert updated.client_id == acme.id
     assert updated.starts_at == T0 + timedelta(days=1)
     assert updated.starts_at.tzinfo is UTC
@@ -177,11 +179,13 @@ async def test_update_changes_only_the_given_fields(h: Harness) -> None:
     )
     assert updated.updated_at == h.clock.now()
     assert updated.created_at == created.created_at
-    assert (await h.get_meeting.execute(OWNER, created.id)) == updated
+    assert (await h.get_meeting.execute(OWNER, created.id)).view == updated
 
-    unassigned = await h.update_meeting.execute(
-        UpdateMeetingCommand(OWNER, created.id, client_id=None, notes=None, revenue=UNSET)
-    )
+    unassigned = (
+        await h.update_meeting.execute(
+            UpdateMeetingCommand(OWNER, created.id, client_id=None, notes=None, revenue=UNSET)
+        )
+    ).view
     assert (unassigned.client_id, unassigned.notes, unassigned.revenue) == (
         None,
         None,
@@ -197,7 +201,7 @@ async def test_update_refuses_another_owners_client_and_keeps_the_meeting(h: Har
         await h.update_meeting.execute(
             UpdateMeetingCommand(OWNER, created.id, client_id=theirs.id, duration_minutes=30)
         )
-    assert (await h.get_meeting.execute(OWNER, created.id)) == created
+    assert (await h.get_meeting.execute(OWNER, created.id)).view == created
 
 
 @pytest.mark.parametrize(
@@ -217,7 +221,7 @@ async def test_update_refuses_invalid_values_and_stores_nothing(
         await h.update_meeting.execute(
             UpdateMeetingCommand(OWNER, created.id, **{"duration_minutes": 45, **change})  # type: ignore[arg-type]
         )
-    assert (await h.get_meeting.execute(OWNER, created.id)) == created
+    assert (await h.get_meeting.execute(OWNER, created.id)).view == created
 
 
 async def test_another_owners_meeting_does_not_exist_for_you(h: Harness) -> None:
@@ -229,7 +233,7 @@ async def test_another_owners_meeting_does_not_exist_for_you(h: Harness) -> None
     with pytest.raises(MeetingNotFound) as caught:
         await h.delete_meeting.execute(OWNER, theirs.id)
     assert caught.value.code == "meeting_not_found"
-    assert (await h.get_meeting.execute(STRANGER, theirs.id)) == theirs
+    assert (await h.get_meeting.execute(STRANGER, theirs.id)).view == theirs
 
 
 async def test_delete_a_meeting(h: Harness) -> None:

@@ -19,6 +19,7 @@ from container import Container
 from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import ClientQuery, ClientSort
 from domain.values import NAME_MAX_LENGTH
+from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
@@ -89,7 +90,7 @@ async def list_clients(
     "/{client_id}",
     response_model=ClientOut,
     summary="One client with its contacts",
-    responses=problems(404, 422),
+    responses={200: {"headers": ETAG_HEADER}, **problems(404, 422)},
 )
 @inject
 async def get_client(
@@ -97,23 +98,24 @@ async def get_client(
     user: CurrentUser,
     get: Annotated[GetClient, Provide[Container.get_client]],
 ) -> ViewResponse:
-    return ViewResponse(await get.execute(user.id, client_id))
+    return tagged(await get.execute(user.id, client_id))
 
 
 @router.patch(
     "/{client_id}",
     response_model=ClientOut,
     summary="Change a client's name, company or notes",
-    responses=problems(404, 409, 422),
+    responses={200: {"headers": ETAG_HEADER}, **problems(404, 409, 412, 422)},
 )
 @inject
 async def update_client(
     client_id: UUID,
     body: ClientPatch,
     user: CurrentUser,
+    precondition: IfMatch,
     update: Annotated[UpdateClient, Provide[Container.update_client]],
 ) -> ViewResponse:
-    return ViewResponse(await update.execute(body.to_command(user.id, client_id)))
+    return tagged(await update.execute(body.to_command(user.id, client_id, precondition)))
 
 
 @router.delete(
@@ -121,15 +123,16 @@ async def update_client(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a client and its contacts (its meetings stay, without a client)",
-    responses=problems(404, 422),
+    responses=problems(404, 412, 422),
 )
 @inject
 async def delete_client(
     client_id: UUID,
     user: CurrentUser,
+    precondition: IfMatch,
     delete: Annotated[DeleteClient, Provide[Container.delete_client]],
 ) -> Response:
-    await delete.execute(user.id, client_id)
+    await delete.execute(user.id, client_id, precondition=precondition)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -18,6 +18,7 @@ from application.meetings import (
 from container import Container
 from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
+from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
@@ -133,7 +134,7 @@ async def _chain(head: list[str], rest: AsyncIterator[str]) -> AsyncIterator[str
     "/{meeting_id}",
     response_model=MeetingOut,
     summary="One meeting",
-    responses=problems(404, 422),
+    responses={200: {"headers": ETAG_HEADER}, **problems(404, 422)},
 )
 @inject
 async def get_meeting(
@@ -141,23 +142,24 @@ async def get_meeting(
     user: CurrentUser,
     get: Annotated[GetMeeting, Provide[Container.get_meeting]],
 ) -> ViewResponse:
-    return ViewResponse(await get.execute(user.id, meeting_id))
+    return tagged(await get.execute(user.id, meeting_id))
 
 
 @router.patch(
     "/{meeting_id}",
     response_model=MeetingOut,
     summary="Change a meeting",
-    responses=problems(404, 422),
+    responses={200: {"headers": ETAG_HEADER}, **problems(404, 409, 412, 422)},
 )
 @inject
 async def update_meeting(
     meeting_id: UUID,
     body: MeetingPatch,
     user: CurrentUser,
+    precondition: IfMatch,
     update: Annotated[UpdateMeeting, Provide[Container.update_meeting]],
 ) -> ViewResponse:
-    return ViewResponse(await update.execute(body.to_command(user.id, meeting_id)))
+    return tagged(await update.execute(body.to_command(user.id, meeting_id, precondition)))
 
 
 @router.delete(
@@ -165,13 +167,14 @@ async def update_meeting(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a meeting",
-    responses=problems(404, 422),
+    responses=problems(404, 412, 422),
 )
 @inject
 async def delete_meeting(
     meeting_id: UUID,
     user: CurrentUser,
+    precondition: IfMatch,
     delete: Annotated[DeleteMeeting, Provide[Container.delete_meeting]],
 ) -> Response:
-    await delete.execute(user.id, meeting_id)
+    await delete.execute(user.id, meeting_id, precondition=precondition)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from application.auth import UpdateProfile
+from application.auth import GetProfile, UpdateProfile
 from container import Container
+from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
@@ -22,9 +23,15 @@ router = APIRouter(
 )
 
 
-@router.get("/me", response_model=UserOut, summary="Who am I")
-async def me(user: CurrentUser) -> ViewResponse:
-    return ViewResponse(user)
+@router.get(
+    "/me", response_model=UserOut, summary="Who am I", responses={200: {"headers": ETAG_HEADER}}
+)
+@inject
+async def me(
+    user: CurrentUser,
+    get: Annotated[GetProfile, Provide[Container.get_profile]],
+) -> ViewResponse:
+    return tagged(await get.execute(user.id))
 
 
 @router.patch(
@@ -32,12 +39,13 @@ async def me(user: CurrentUser) -> ViewResponse:
     response_model=UserOut,
     summary="Update my name or password",
     description="A password change needs `current_password` and signs out every refresh session.",
-    responses=problems(403, 422),
+    responses={200: {"headers": ETAG_HEADER}, **problems(403, 409, 412, 422)},
 )
 @inject
 async def update_me(
     body: ProfilePatch,
     user: CurrentUser,
+    precondition: IfMatch,
     update: Annotated[UpdateProfile, Provide[Container.update_profile]],
 ) -> ViewResponse:
-    return ViewResponse(await update.execute(body.to_command(user.id)))
+    return tagged(await update.execute(body.to_command(user.id, precondition)))

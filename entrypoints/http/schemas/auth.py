@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import MISSING, Field
 
 from application.auth import RegisterUserCommand, UpdateProfileCommand
+from application.concurrency import ANY, Precondition
 from domain.values import FULL_NAME_MAX_LENGTH
 from entrypoints.http.schemas.common import Input, Output, PageOut, patch
 from entrypoints.http.schemas.fields import (
@@ -65,12 +66,13 @@ class ProfilePatch(Input):
         None, description="Required to change the password."
     )
 
-    def to_command(self, user_id: UUID) -> UpdateProfileCommand:
+    def to_command(self, user_id: UUID, precondition: Precondition = ANY) -> UpdateProfileCommand:
         return UpdateProfileCommand(
             user_id=user_id,
             full_name=patch(self.full_name),
             password=patch(self.password),
             current_password=self.current_password,
+            precondition=precondition,
         )
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import MISSING, ConfigDict, Field
 
 from application.clients import AddClientCommand, ContactDraft, UpdateClientCommand
+from application.concurrency import ANY, Precondition
 from domain.values import COMPANY_MAX_LENGTH, NOTES_MAX_LENGTH
 from entrypoints.http.schemas.common import Input, Output, PageOut, patch
 from entrypoints.http.schemas.fields import (
@@ -99,13 +100,16 @@ class ClientPatch(Input):
     company: Company | MISSING | None = MISSING
     notes: Notes | MISSING | None = MISSING
 
-    def to_command(self, owner_id: UUID, client_id: UUID) -> UpdateClientCommand:
+    def to_command(
+        self, owner_id: UUID, client_id: UUID, precondition: Precondition = ANY
+    ) -> UpdateClientCommand:
         return UpdateClientCommand(
             owner_id=owner_id,
             client_id=client_id,
             name=patch(self.name),
             company=patch(self.company),
             notes=patch(self.notes),
+            precondition=precondition,
         )
 
 

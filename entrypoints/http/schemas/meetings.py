@@ -9,6 +9,7 @@ from uuid import UUID
 
 from pydantic import MISSING, ConfigDict, Field
 
+from application.concurrency import ANY, Precondition
 from application.meetings import ScheduleMeetingCommand, UpdateMeetingCommand
 from application.views import RevenueReportView
 from domain.values import NOTES_MAX_LENGTH
@@ -63,7 +64,9 @@ class MeetingPatch(Input):
     revenue: RevenueInput | MISSING = MISSING
     notes: Notes | MISSING | None = MISSING
 
-    def to_command(self, owner_id: UUID, meeting_id: UUID) -> UpdateMeetingCommand:
+    def to_command(
+        self, owner_id: UUID, meeting_id: UUID, precondition: Precondition = ANY
+    ) -> UpdateMeetingCommand:
         return UpdateMeetingCommand(
             owner_id=owner_id,
             meeting_id=meeting_id,
@@ -72,6 +75,7 @@ class MeetingPatch(Input):
             duration_minutes=patch(self.duration_minutes),
             revenue=patch(self.revenue),
             notes=patch(self.notes),
+            precondition=precondition,
         )
 
 
