@@ -24,6 +24,8 @@ V = TypeVar("V")
 # One entity tag and the comma (or end) after it; ``W/`` marks a weak one.
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 _VERSION = re.compile(r"[1-9][0-9]{0,17}")
+# Room for dozens of tags; anything longer is not a caller listing versions it read.
+IF_MATCH_MAX_LENGTH = 1024
 
 
 def etag(version: int) -> str:
@@ -53,6 +55,7 @@ def _if_match(
         str | None,
         Header(
             alias="If-Match",
+            max_length=IF_MATCH_MAX_LENGTH,
             description=(
                 "Change only if the resource is still at one of these entity tags (its "
                 '`ETag`, e.g. `"3"`), else 412 `precondition_failed`; `*` or no header: '

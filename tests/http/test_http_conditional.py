@@ -154,3 +154,16 @@ async def test_the_contract_documents_if_match_etag_and_412(http: httpx.AsyncCli
         "/api/v1/users/me",
     ]:
         assert "ETag" in schema["paths"][path]["get"]["responses"]["200"]["headers"]
+
+
+@storage_independent
+async def test_an_overlong_if_match_is_a_validation_error(
+    api: httpx.AsyncClient, ada: Account
+) -> None:
+    client = await add_client(api, ada)
+    header = ", ".join(f'"{n}"' for n in range(1, 400))
+    answer = await api.patch(
+        f"/clients/{client['id']}", headers={**ada.headers, "If-Match": header}, json={}
+    )
+    body = assert_problem(answer, 422, "validation_error")
+    assert body["errors"][0]["loc"] == ["header", "If-Match"]
