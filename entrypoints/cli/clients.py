@@ -2,43 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from application.clients import AddClientCommand, ContactDraft
-from application.views import ClientView
-from container import Container
-from domain.pagination import Page, PageRequest
-from domain.queries import ClientQuery
-from entrypoints.cli.options import UserOption
-from entrypoints.cli.parsing import SpecError, parse_contact
-from entrypoints.cli.render import contact, count, plain
+from entrypoints.cli.help import Command, new_app
+from entrypoints.cli.options import LimitOption, OffsetOption, UserOption
 from entrypoints.cli.runtime import find_user, runtime
+
+if TYPE_CHECKING:
+    from application.clients import ContactDraft
+    from application.views import ClientView
+    from container import Container
+    from domain.pagination import Page
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(help="List and add clients.", no_args_is_help=True)
+    app = new_app("List and add clients.")
 
-    @app.command("list")
+    @app.command("list", cls=Command)
     def list_(
         ctx: typer.Context,
         user: UserOption,
-        q: Annotated[
+        search: Annotated[
             str | None,
-            typer.Option("--q", "-q", help="Case-insensitive part of the name or company."),
+            typer.Option(
+                "--search",
+                "-s",
+                metavar="TEXT",
+                help="Only clients whose name or company holds TEXT (any case).",
+            ),
         ] = None,
-        limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 50,
-        offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+        limit: LimitOption = 50,
+        offset: OffsetOption = 0,
     ) -> None:
         """List a user's clients by name, with their contacts."""
+        from rich.table import Table
+
+        from domain.pagination import PageRequest
+        from domain.queries import ClientQuery
+        from entrypoints.cli.render import contact, count, plain
+
         rt = runtime(ctx)
 
         async def work(container: Container) -> Page[ClientView]:
             owner = await find_user(container, user)
-            query = ClientQuery(owner.id, PageRequest(limit, offset), search=q or None)
+            query = ClientQuery(owner.id, PageRequest(limit, offset), search=search or None)
             return await container.list_clients().execute(query)
 
         page = rt.run(work)
@@ -59,13 +68,17 @@ def build() -> typer.Typer:
         if offset + len(page.items) < page.total:
             rt.out.print(f"[dim]More with --offset {offset + len(page.items)}.[/]")
 
-    @app.command("add")
+    @app.command("add", cls=Command)
     def add(
         ctx: typer.Context,
-        name: Annotated[str, typer.Argument(help="The client's name, unique in the book.")],
+        name: Annotated[
+            str, typer.Argument(metavar="NAME", help="The client's name, unique in the book.")
+        ],
         user: UserOption,
-        company: Annotated[str | None, typer.Option(help="The client's company.")] = None,
-        notes: Annotated[str | None, typer.Option(help="Free-text notes.")] = None,
+        company: Annotated[
+            str | None, typer.Option(metavar="TEXT", help="The client's company.")
+        ] = None,
+        notes: Annotated[str | None, typer.Option(metavar="TEXT", help="Free-text notes.")] = None,
         contacts: Annotated[
             list[str] | None,
             typer.Option(
@@ -76,6 +89,11 @@ def build() -> typer.Typer:
         ] = None,
     ) -> None:
         """Add a client with its contacts (all of it, or nothing)."""
+        from rich.markup import escape
+
+        from application.clients import AddClientCommand
+        from entrypoints.cli.render import count
+
         rt = runtime(ctx)
         drafts = _contacts(contacts or [])
 
@@ -96,6 +114,8 @@ def build() -> typer.Typer:
 
 
 def _contacts(specs: list[str]) -> list[ContactDraft]:
+    from entrypoints.cli.parsing import SpecError, parse_contact
+
     drafts = []
     for spec in specs:
         try:

@@ -8,22 +8,22 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
-from rich.markup import escape
 
-from container import Container
-from domain.queries import MeetingFilter
+from entrypoints.cli.help import Command, new_app
 from entrypoints.cli.options import FromOption, ToOption, UserOption
-from entrypoints.cli.render import count
 from entrypoints.cli.runtime import CliError, find_user, runtime
+
+if TYPE_CHECKING:
+    from container import Container
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(help="Export a user's data as CSV.", no_args_is_help=True)
+    app = new_app("Export a user's data as CSV.")
 
-    @app.command("meetings")
+    @app.command("meetings", cls=Command)
     def meetings(
         ctx: typer.Context,
         user: UserOption,
@@ -42,6 +42,11 @@ def build() -> typer.Typer:
         ] = None,
     ) -> None:
         """Meetings, oldest first, as CSV (UTF-8, RFC 4180), streamed row by row."""
+        from rich.markup import escape
+
+        from domain.queries import MeetingFilter
+        from entrypoints.cli.render import count
+
         rt = runtime(ctx)
 
         async def work(container: Container) -> int:

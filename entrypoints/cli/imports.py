@@ -8,31 +8,24 @@ read as a clients CSV (nothing is imported) or when it held rows and all were re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
 
-from application.clients import ImportClientsCommand, ImportReport
-from container import Container
-from entrypoints.cli.csv_import import ClientCsv
+from entrypoints.cli.help import Command, new_app
 from entrypoints.cli.options import UserOption
-from entrypoints.cli.render import count
 from entrypoints.cli.runtime import EXIT_FAILURE, find_user, runtime
+
+if TYPE_CHECKING:
+    from application.clients import ImportReport
+    from container import Container
+    from entrypoints.cli.csv_import import ClientCsv
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(help="Import data from CSV files.", no_args_is_help=True)
+    app = new_app("Import data from CSV files.")
 
-    @app.command("clients")
+    @app.command("clients", cls=Command)
     def clients(
         ctx: typer.Context,
         file: Annotated[
@@ -54,6 +47,20 @@ def build() -> typer.Typer:
         ] = 500,
     ) -> None:
         """Import clients; each bad row is reported with its line number and reason."""
+        from rich.markup import escape
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        from application.clients import ImportClientsCommand
+        from entrypoints.cli.csv_import import ClientCsv
+        from entrypoints.cli.render import count
+
         rt = runtime(ctx)
         progress = Progress(
             TextColumn("[bold]Importing[/]" if not dry_run else "[bold]Checking[/]"),

@@ -1,31 +1,42 @@
-"""``clientbook meetings``: schedule and list meetings."""
+"""``clientbook meetings``: schedule and list meetings.
+
+Commands import what they use when they run, so that help screens load only Typer.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from application.meetings import ScheduleMeetingCommand
-from application.views import ClientView, MeetingView
-from container import Container
-from domain.errors import ClientNotFound
-from domain.pagination import Page, PageRequest
-from domain.queries import ClientQuery, MeetingFilter, MeetingQuery
-from domain.values import name_key
-from entrypoints.cli.options import FromOption, ToOption, UserOption, instant_option
-from entrypoints.cli.render import count, instant, money, plain
+from entrypoints.cli.help import Command, new_app
+from entrypoints.cli.options import (
+    FromOption,
+    LimitOption,
+    OffsetOption,
+    ToOption,
+    UserOption,
+    instant_option,
+)
 from entrypoints.cli.runtime import find_user, runtime
+
+if TYPE_CHECKING:
+    from application.views import ClientView, MeetingView
+    from container import Container
+    from domain.pagination import Page
 
 NAME_SEARCH_PAGE = 100
 
 
 async def find_client_by_name(container: Container, owner_id: UUID, name: str) -> ClientView:
     """The owner's client with exactly this name, compared case-insensitively (casefold)."""
+    from domain.errors import ClientNotFound
+    from domain.pagination import PageRequest
+    from domain.queries import ClientQuery
+    from domain.values import name_key
+
     wanted = name_key(name)
     if wanted:
         offset = 0
@@ -44,9 +55,9 @@ async def find_client_by_name(container: Container, owner_id: UUID, name: str) -
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(help="Schedule and list meetings.", no_args_is_help=True)
+    app = new_app("Schedule and list meetings.")
 
-    @app.command("add")
+    @app.command("add", cls=Command)
     def add(
         ctx: typer.Context,
         user: UserOption,
@@ -59,16 +70,23 @@ def build() -> typer.Typer:
                 help="Start, ISO 8601 with an offset: 2026-03-02T09:30+01:00 or ...T08:30Z.",
             ),
         ],
-        minutes: Annotated[int, typer.Option("--minutes", help="Duration, 1 to 1440.")],
+        minutes: Annotated[
+            int, typer.Option("--minutes", metavar="N", help="Duration, 1 to 1440.")
+        ],
         client: Annotated[
             str | None, typer.Option("--client", metavar="NAME", help="The client's name.")
         ] = None,
         revenue: Annotated[
             str, typer.Option("--revenue", metavar="AMOUNT", help="e.g. 1250 or 99.50.")
         ] = "0",
-        notes: Annotated[str | None, typer.Option(help="Free-text notes.")] = None,
+        notes: Annotated[str | None, typer.Option(metavar="TEXT", help="Free-text notes.")] = None,
     ) -> None:
         """Schedule a meeting, optionally with one of the user's clients."""
+        from rich.markup import escape
+
+        from application.meetings import ScheduleMeetingCommand
+        from entrypoints.cli.render import instant, money
+
         rt = runtime(ctx)
 
         async def work(container: Container) -> tuple[MeetingView, str | None]:
@@ -95,7 +113,7 @@ def build() -> typer.Typer:
             f"[dim](id {meeting.id})[/]"
         )
 
-    @app.command("list")
+    @app.command("list", cls=Command)
     def list_(
         ctx: typer.Context,
         user: UserOption,
@@ -104,10 +122,17 @@ def build() -> typer.Typer:
         ] = None,
         starts_from: FromOption = None,
         starts_before: ToOption = None,
-        limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 50,
-        offset: Annotated[int, typer.Option(min=0, help="Skip this many first.")] = 0,
+        limit: LimitOption = 50,
+        offset: OffsetOption = 0,
     ) -> None:
         """List a user's meetings, newest first."""
+        from rich.table import Table
+
+        from domain.errors import ClientNotFound
+        from domain.pagination import PageRequest
+        from domain.queries import MeetingFilter, MeetingQuery
+        from entrypoints.cli.render import count, instant, money, plain
+
         rt = runtime(ctx)
 
         async def work(container: Container) -> tuple[Page[MeetingView], dict[UUID, str]]:

@@ -6,15 +6,17 @@ import errno
 import inspect
 import os
 import socket
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from application.demo import DemoBookReport, FillDemoBookCommand
-from container import ENV_PREFIX, Container
+from entrypoints.cli.help import Command, new_app
 from entrypoints.cli.options import UserOption
-from entrypoints.cli.render import count
 from entrypoints.cli.runtime import EXIT_USAGE, CliError, Runtime, find_user, runtime
+
+if TYPE_CHECKING:
+    from application.demo import DemoBookReport
+    from container import Container
 
 
 async def _settle(result: Any) -> Any:
@@ -41,9 +43,9 @@ async def _current_and_head(container: Container) -> tuple[Any, Any]:
 
 
 def build_db() -> typer.Typer:
-    app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+    app = new_app("Database schema migrations.")
 
-    @app.command("upgrade")
+    @app.command("upgrade", cls=Command)
     def upgrade(ctx: typer.Context) -> None:
         """Apply every pending migration."""
         rt = runtime(ctx)
@@ -55,7 +57,7 @@ def build_db() -> typer.Typer:
         revision = rt.run(_current)
         rt.out.print(f"[green]Database is up to date[/] (revision {revision or 'none'}).")
 
-    @app.command("current")
+    @app.command("current", cls=Command)
     def current(ctx: typer.Context) -> None:
         """Show the database's schema revision."""
         rt = runtime(ctx)
@@ -75,12 +77,18 @@ def build_db() -> typer.Typer:
 
 
 def register_serve(app: typer.Typer) -> None:
-    @app.command("serve")
+    @app.command("serve", cls=Command)
     def serve(
         ctx: typer.Context,
-        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
-        workers: Annotated[int, typer.Option(min=1, max=128, help="Worker processes.")] = 1,
+        host: Annotated[
+            str, typer.Option(metavar="HOST", help="Interface to listen on.")
+        ] = "127.0.0.1",
+        port: Annotated[
+            int, typer.Option(min=0, max=65535, metavar="PORT", help="TCP port.")
+        ] = 8000,
+        workers: Annotated[
+            int, typer.Option(min=1, max=128, metavar="N", help="Worker processes.")
+        ] = 1,
         reload: Annotated[
             bool, typer.Option("--reload", help="Restart on code changes (development).")
         ] = False,
@@ -137,7 +145,7 @@ def _share_settings(rt: Runtime, workers: int) -> None:
     """
     if workers > 1 and _is_memory(rt):
         raise CliError(
-            f"{ENV_PREFIX}PERSISTENCE=memory keeps data inside one process; "
+            "CLIENTBOOK_PERSISTENCE=memory keeps data inside one process; "
             "use --workers 1 or a database",
             exit_code=EXIT_USAGE,
         )
@@ -147,22 +155,27 @@ def _share_settings(rt: Runtime, workers: int) -> None:
         flag = f"--workers {workers}" if workers > 1 else "--reload"
         raise CliError(
             f"{flag} needs one secret key shared by every worker process: set "
-            f"{ENV_PREFIX}SECRET_KEY, or {ENV_PREFIX}SECRET_KEY_FILE to a writable path "
+            f"CLIENTBOOK_SECRET_KEY, or CLIENTBOOK_SECRET_KEY_FILE to a writable path "
             f"({error.strerror or error})",
             exit_code=EXIT_USAGE,
         ) from None
-    os.environ[f"{ENV_PREFIX}SECRET_KEY"] = secret
+    os.environ["CLIENTBOOK_SECRET_KEY"] = secret
 
 
 def register_demo(app: typer.Typer) -> None:
-    @app.command("demo")
+    @app.command("demo", cls=Command)
     def demo(
         ctx: typer.Context,
         user: UserOption,
-        clients: Annotated[int, typer.Option(min=1, max=1000, help="How many clients.")] = 36,
-        seed: Annotated[int, typer.Option(help="Same seed, same book.")] = 42,
+        clients: Annotated[
+            int, typer.Option(min=1, max=1000, metavar="N", help="How many clients.")
+        ] = 36,
+        seed: Annotated[int, typer.Option(metavar="N", help="Same seed, same book.")] = 42,
     ) -> None:
         """Fill a user's book with realistic clients, contacts and a year of meetings."""
+        from application.demo import FillDemoBookCommand
+        from entrypoints.cli.render import count
+
         rt = runtime(ctx)
 
         async def work(container: Container) -> DemoBookReport:

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from application.meetings import RevenueReportQuery
-from application.views import RevenueReportView
-from container import Container
-from domain.queries import Period
-from domain.reports import ReportGrouping, RevenueTotals
+from domain.reports import ReportGrouping
+from entrypoints.cli.help import Command, new_app
 from entrypoints.cli.options import UserOption, bound_option
-from entrypoints.cli.render import day, money, plain
 from entrypoints.cli.runtime import find_user, runtime
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from application.views import RevenueReportView
+    from container import Container
+    from domain.reports import RevenueTotals
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(help="Reports on a user's book.", no_args_is_help=True)
+    app = new_app("Reports on a user's book.")
 
-    @app.command("revenue")
+    @app.command("revenue", cls=Command)
     def revenue(
         ctx: typer.Context,
         user: UserOption,
@@ -45,10 +47,15 @@ def build() -> typer.Typer:
         ],
         by: Annotated[
             ReportGrouping | None,
-            typer.Option("--by", help="Group by client or by UTC calendar month."),
+            typer.Option(
+                "--by", metavar="client|month", help="Group by client or by UTC calendar month."
+            ),
         ] = None,
     ) -> None:
         """Revenue, minutes and meetings for [--from, --to), in total or grouped."""
+        from application.meetings import RevenueReportQuery
+        from domain.queries import Period
+
         rt = runtime(ctx)
 
         async def work(container: Container) -> RevenueReportView:
@@ -62,6 +69,10 @@ def build() -> typer.Typer:
 
 
 def _table(report: RevenueReportView) -> Table:
+    from rich.table import Table
+
+    from entrypoints.cli.render import day, money, plain
+
     period = report.period
     table = Table(
         title=f"Revenue from {day(period.start)} to {day(period.end)} (end excluded)",

@@ -7,18 +7,20 @@ Expected failures end the run with one red line and an exit code, never a traceb
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any, NoReturn, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from application.views import UserView
-from container import ConfigurationError, Container, unknown_variables
 from domain.errors import DomainError, InvalidInput, StorageProblem, StorageUnavailable
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from application.views import UserView
+    from container import Container
 
 T = TypeVar("T")
 
@@ -88,34 +90,56 @@ def describe(error: DomainError) -> str:
 class Runtime:
     """Per-invocation state, kept in Click's context object.
 
-    ``make_container`` is ``Container`` in production; tests pass a factory returning a
-    container they prepared (in-memory storage lives per container).
+    ``make_container`` is ``Container`` in production (imported on first use, so help
+    screens load no adapter); tests pass a factory returning a container they prepared
+    (in-memory storage lives per container).
     """
 
-    def __init__(self, make_container: Callable[[], Container]) -> None:
+    def __init__(self, make_container: Callable[[], Container] | None = None) -> None:
         self._make_container = make_container
         self._container: Container | None = None
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
         self._checked = False
+
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
+        return Console(highlight=False, soft_wrap=True)
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def _say(self, label: str, message: str) -> None:
+        from rich.markup import escape
+
+        self.err.print(f"{label} {escape(message)}", soft_wrap=True)
 
     @property
     def container(self) -> Container:
         if self._container is None:
+            if self._make_container is None:
+                from container import Container
+
+                self._make_container = Container
             self._container = self._make_container()
         return self._container
 
     def fail(self, message: str, exit_code: int = EXIT_FAILURE) -> NoReturn:
-        self.err.print(f"[bold red]Error:[/] {escape(message)}", soft_wrap=True)
+        self._say("[bold red]Error:[/]", message)
         raise typer.Exit(exit_code)
 
     def guard(self, action: Callable[[], T]) -> T:
         """Run ``action``, turning expected failures into a message and an exit code."""
+        from container import ConfigurationError
+
         try:
             return action()
         except ConfigurationError as error:
             for problem in error.problems[:-1]:
-                self.err.print(f"[bold red]Error:[/] {escape(problem)}", soft_wrap=True)
+                self._say("[bold red]Error:[/]", problem)
             self.fail(error.problems[-1] if error.problems else str(error), EXIT_USAGE)
         except CliError as error:
             self.fail(error.message, error.exit_code)
@@ -130,14 +154,18 @@ class Runtime:
     def settings_check(self) -> None:
         """Read the configuration now, so a bad variable fails before any work starts;
         warn (once) about ``CLIENTBOOK_*`` variables that are no setting."""
+        from container import unknown_variables
+
         if not self._checked:
             self._checked = True
             for warning in unknown_variables():
-                self.err.print(f"[bold yellow]Warning:[/] {escape(warning)}", soft_wrap=True)
+                self._say("[bold yellow]Warning:[/]", warning)
         self.guard(lambda: self.container.settings())
 
     def run(self, work: Callable[[Container], Coroutine[Any, Any, T]]) -> T:
         """Run one async unit of work against the container, then close the storage."""
+        import asyncio
+
         self.settings_check()
         container = self.container
 

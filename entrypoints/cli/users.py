@@ -3,30 +3,30 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from application.auth import RegisterUserCommand
-from application.views import UserView
-from container import Container
-from domain.pagination import PageRequest
-from domain.values import EmailAddress
-from entrypoints.cli.render import count, day, plain
+from entrypoints.cli.help import Command, new_app
 from entrypoints.cli.runtime import runtime
+
+if TYPE_CHECKING:
+    from application.views import UserView
+    from container import Container
 
 PAGE = 500
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(help="Create and list user accounts.", no_args_is_help=True)
+    app = new_app("Create and list user accounts.")
 
-    @app.command("create")
+    @app.command("create", cls=Command)
     def create(
         ctx: typer.Context,
-        email: Annotated[str, typer.Argument(help="The account's email address.")],
-        full_name: Annotated[str | None, typer.Option("--full-name", help="Display name.")] = None,
+        email: Annotated[str, typer.Argument(metavar="EMAIL", help="The account's email address.")],
+        full_name: Annotated[
+            str | None, typer.Option("--full-name", metavar="NAME", help="Display name.")
+        ] = None,
         admin: Annotated[bool, typer.Option("--admin", help="Make an administrator.")] = False,
         password_stdin: Annotated[
             bool,
@@ -34,6 +34,9 @@ def build() -> typer.Typer:
         ] = False,
     ) -> None:
         """Create a user; the password is prompted for (hidden, twice) unless piped in."""
+        from application.auth import RegisterUserCommand
+        from domain.values import EmailAddress
+
         rt = runtime(ctx)
         rt.settings_check()
         rt.guard(lambda: EmailAddress.parse(email))  # fail before asking for a password
@@ -49,9 +52,14 @@ def build() -> typer.Typer:
         role = "administrator" if user.is_admin else "user"
         rt.out.print(f"[green]Created {role}[/] {user.email} [dim](id {user.id})[/]")
 
-    @app.command("list")
+    @app.command("list", cls=Command)
     def list_(ctx: typer.Context) -> None:
         """List every account, oldest first."""
+        from rich.table import Table
+
+        from domain.pagination import PageRequest
+        from entrypoints.cli.render import count, day, plain
+
         rt = runtime(ctx)
 
         async def work(container: Container) -> list[UserView]:

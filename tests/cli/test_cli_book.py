@@ -47,7 +47,7 @@ def test_list_searches_name_and_company_and_pages(cli: Cli, user: str) -> None:
     add_client(cli, user, "Zeta Labs")
     add_client(cli, user, "Beta Works", "--company", "Zetaworks Group")
     add_client(cli, user, "Gamma")
-    found = cli("clients", "list", "--user", user, "--q", "ZETA")
+    found = cli("clients", "list", "--user", user, "--search", "ZETA")
     assert "1-2 of 2 clients" in found.stdout
     assert "Gamma" not in found.stdout
     page = cli("clients", "list", "--user", user, "--limit", "1", "--offset", "1")
