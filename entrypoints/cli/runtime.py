@@ -133,7 +133,7 @@ class Runtime:
 
     def guard(self, action: Callable[[], T]) -> T:
         """Run ``action``, turning expected failures into a message and an exit code."""
-        from container import ConfigurationError
+        from config import ConfigurationError
 
         try:
             return action()
@@ -154,7 +154,7 @@ class Runtime:
     def settings_check(self) -> None:
         """Read the configuration now, so a bad variable fails before any work starts;
         warn (once) about ``CLIENTBOOK_*`` variables that are no setting."""
-        from container import unknown_variables
+        from config import unknown_variables
 
         if not self._checked:
             self._checked = True

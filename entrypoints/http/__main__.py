@@ -13,7 +13,8 @@ import inspect
 import sys
 from typing import Any
 
-from container import ConfigurationError, Container, resolve_secret_key
+from config import ConfigurationError, resolve_secret_key
+from container import Container
 from entrypoints.http.server import serve
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from container import load_settings
+from config import load_settings
 from entrypoints.http.logs import logging_config
 
 APP_FACTORY = "entrypoints.http.app:create_app"

@@ -20,7 +20,8 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-from container import Container, load_settings
+from config import load_settings
+from container import Container
 from entrypoints.cli.main import build_app
 
 PASSWORD = "correct horse battery"

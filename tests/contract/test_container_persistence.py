@@ -11,7 +11,8 @@ from adapters.sqlalchemy.storage import SqlAlchemyStorage
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.auth import RegisterUserCommand
 from application.clients import AddClientCommand, ContactDraft
-from container import Container, load_settings
+from config import load_settings
+from container import Container
 from domain.errors import ClientNameTaken, EmailTaken
 from domain.pagination import PageRequest
 from domain.queries import ClientQuery

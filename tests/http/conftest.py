@@ -19,7 +19,8 @@ import pytest
 from fastapi import FastAPI
 from http_helpers import PASSWORD, SECRET, Account
 
-from container import Container, load_settings
+from config import load_settings
+from container import Container
 from entrypoints.http.app import create_app
 
 

@@ -11,7 +11,8 @@ from http_helpers import SECRET
 from opentelemetry import trace
 from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, NoOpTracer, Span
 
-from container import Container, load_settings
+from config import load_settings
+from container import Container
 from entrypoints.http.app import create_app
 
 

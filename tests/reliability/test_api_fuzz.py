@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from container import Container, load_settings
+from config import load_settings
+from container import Container
 from entrypoints.http.app import create_app
 
 SECRET = "a-fuzzing-secret-long-enough-for-every-hmac-algorithm-0123456789"
