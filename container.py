@@ -109,7 +109,6 @@ class Container(containers.DeclarativeContainer):
     # For use cases that read: on PostgreSQL a second pool, in autocommit (no BEGIN and
     # ROLLBACK around reads); elsewhere the same engine. See build_reading_engine.
     reading_engine = providers.Singleton(build_reading_engine, database, engine)
-    # Sync methods, safe to call with or without a running event loop.
     migrator = providers.Singleton(AlembicMigrator, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore)
     # Which persistence, read from the settings once: the selectors below consult it for

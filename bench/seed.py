@@ -13,7 +13,6 @@ object (the user's credentials and a few ids) on stdout.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import random
 import sys
@@ -73,9 +72,7 @@ async def seed() -> dict[str, Any]:
     container = Container()
     rng = random.Random(2025)
     try:
-        migrated = container.migrator().upgrade()
-        if inspect.isawaitable(migrated):  # the migrator may be sync or async
-            await migrated
+        await container.migrator().upgrade()
         user = await container.register_user().execute(
             RegisterUserCommand(email=USER_EMAIL, password=USER_PASSWORD, full_name="Bench User")
         )

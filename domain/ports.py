@@ -247,3 +247,19 @@ class Storage(Protocol):
 
     async def close(self) -> None:
         """Release connections (pools, files) at shutdown."""
+
+
+class Migrator(Protocol):
+    """The storage's schema, for operations: bring it up to date, or ask where it stands.
+
+    Revisions are opaque strings; ``None`` means no schema yet (an empty database).
+    """
+
+    async def upgrade(self) -> str | None:
+        """Apply every pending migration; the revision the storage is now at."""
+
+    async def current(self) -> str | None:
+        """The revision the storage is at."""
+
+    async def head(self) -> str | None:
+        """The newest revision this code knows."""

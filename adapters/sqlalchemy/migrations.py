@@ -1,7 +1,8 @@
 """Alembic, driven from code: what ``clientbook db …`` and ``clientbook serve`` call.
 
-Every function here is **synchronous** and safe to call from anywhere: plain sync code,
-or a coroutine on a running event loop (which it then blocks until done). Alembic's
+``AlembicMigrator`` is the ``Migrator`` port (async). The functions it calls are
+**synchronous** and safe to call from anywhere (tests and fixtures use them): plain sync
+code, or a coroutine on a running event loop (which it then blocks until done). Alembic's
 ``env.py`` drives an async engine through ``asyncio.run``, which cannot nest inside a
 running loop, so the work always runs on a short-lived thread with its own loop.
 """
@@ -24,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from adapters.sqlalchemy.engine import async_database_url, dispose_engine, track_sqlite_workers
 from adapters.sqlalchemy.errors import translate
+from domain.ports import Migrator
 
 T = TypeVar("T")
 
@@ -110,22 +112,19 @@ def current_revision(database_url: str) -> str | None:
     return _domain_errors(lambda: run_coroutine(fetch))
 
 
-class AlembicMigrator:
-    """What the container hands the CLI and the server: migrate this database, or ask."""
+class AlembicMigrator(Migrator):
+    """The ``Migrator`` the container hands the CLI: Alembic on this database, each call
+    on a worker thread so that the event loop keeps running."""
 
     def __init__(self, database_url: str) -> None:
         self._url = database_url
 
-    def upgrade(self) -> str | None:
-        """Apply pending migrations; returns the revision the database is now at."""
-        upgrade_to_head(self._url)
-        return head_revision()
+    async def upgrade(self) -> str | None:
+        await asyncio.to_thread(upgrade_to_head, self._url)
+        return await self.current()
 
-    def current(self) -> str | None:
-        return current_revision(self._url)
+    async def current(self) -> str | None:
+        return await asyncio.to_thread(current_revision, self._url)
 
-    def head(self) -> str | None:
-        return head_revision()
-
-    def is_current(self) -> bool:
-        return self.current() == self.head()
+    async def head(self) -> str | None:
+        return await asyncio.to_thread(head_revision)

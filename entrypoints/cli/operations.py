@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import errno
-import inspect
 import os
 import socket
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,27 +18,17 @@ if TYPE_CHECKING:
     from container import Container
 
 
-async def _settle(result: Any) -> Any:
-    """The migrator's methods may be plain or coroutines; either way, get the value."""
-    return await result if inspect.isawaitable(result) else result
-
-
 def _is_memory(rt: Runtime) -> bool:
     return bool(rt.container.settings().persistence == "memory")
 
 
-async def _upgrade(container: Container) -> Any:
-    return await _settle(container.migrator().upgrade())
+async def _upgrade(container: Container) -> str | None:
+    return await container.migrator().upgrade()
 
 
-async def _current(container: Container) -> Any:
-    return await _settle(container.migrator().current())
-
-
-async def _current_and_head(container: Container) -> tuple[Any, Any]:
+async def _current_and_head(container: Container) -> tuple[str | None, str | None]:
     migrator = container.migrator()
-    head = getattr(migrator, "head", None)  # optional: the newest revision the code knows
-    return await _settle(migrator.current()), None if head is None else await _settle(head())
+    return await migrator.current(), await migrator.head()
 
 
 def build_db() -> typer.Typer:
@@ -53,8 +42,7 @@ def build_db() -> typer.Typer:
         if _is_memory(rt):
             rt.out.print("In-memory storage has no schema; nothing to migrate.")
             return
-        rt.run(_upgrade)
-        revision = rt.run(_current)
+        revision = rt.run(_upgrade)
         rt.out.print(f"[green]Database is up to date[/] (revision {revision or 'none'}).")
 
     @app.command("current", cls=Command)
@@ -68,7 +56,7 @@ def build_db() -> typer.Typer:
         revision, head = rt.run(_current_and_head)
         if not revision:
             rt.out.print("No migration applied yet (empty database): run clientbook db upgrade.")
-        elif head is None or revision == head:
+        elif revision == head:
             rt.out.print(f"{revision} (up to date)")
         else:
             rt.out.print(f"{revision} (behind {head}: run clientbook db upgrade)")
@@ -104,7 +92,8 @@ def register_serve(app: typer.Typer) -> None:
             rt.guard(lambda: _share_settings(rt, workers))
         rt.guard(lambda: _check_port_free(host, port))
         if not _is_memory(rt):
-            rt.run(_upgrade)
+            revision = rt.run(_upgrade)
+            rt.err.print(f"Database schema up to date (revision {revision}).")
         # Imported here: the other commands need no web stack.
         from entrypoints.http.server import serve as run_server
 

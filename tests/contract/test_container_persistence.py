@@ -65,8 +65,8 @@ async def test_reads_have_an_autocommit_pool_of_their_own_on_postgresql(
 
 async def test_migrate_then_run_use_cases_against_the_database(container: Container) -> None:
     migrator = container.migrator()
-    assert migrator.upgrade() == migrator.head()
-    assert migrator.current() == migrator.head()
+    assert await migrator.upgrade() == await migrator.head()
+    assert await migrator.current() == await migrator.head()
     await container.check_readiness().execute()
 
     user = await container.register_user().execute(
