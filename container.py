@@ -112,8 +112,8 @@ class Container(containers.DeclarativeContainer):
     migrator = providers.Singleton(AlembicMigrator, settings.provided.database_url)
     memory_store = providers.Singleton(InMemoryStore)
     # Which persistence, read from the settings once: the selectors below consult it for
-    # every unit of work, and ``settings.provided.persistence`` is re-evaluated on each
-    # call (about half of a unit of work's construction; docs/performance.md).
+    # every unit of work, and ``settings.provided.persistence`` would be re-evaluated on
+    # each call.
     persistence = providers.Singleton(attrgetter("persistence"), settings)
     # Use cases that write: a transaction from the first statement.
     uow = providers.Selector(

@@ -298,11 +298,10 @@ class IdentifyUser:
     """Resolve an access token to its user; a token of a gone or inactive user is invalid.
 
     With ``recent``, an active user read a moment ago is not read again: every
-    authenticated request calls this, and the lookup was a quarter of a simple read.
-    Unlike the other use cases it is built once and shared by every request (building
-    it, with a unit of work most calls never open, was a fifth of a cached caller's
-    resolution): so it is given a way to make units of work, ``units``, and opens one of
-    its own only when it has to read.
+    authenticated request calls this (ADR 0005). Unlike the other use cases it is built
+    once and shared by every request, since it holds nothing of one (ADR 0014): so it is
+    given a way to make units of work, ``units``, and opens one of its own only when it
+    has to read.
     """
 
     def __init__(

@@ -1,8 +1,8 @@
 """Users read moments ago, kept for a few seconds: the identity cache behind ``IdentifyUser``.
 
 Every authenticated request resolves its token to a user, and checks the user is still
-active. Without a cache that is one more query per request (it was a quarter of the
-server's time on ``GET /clients/{id}``, see docs/performance.md). A short time-to-live
+active. Without a cache that is one more query per request (ADR 0005,
+docs/performance.md). A short time-to-live
 bounds how stale an entry can be: another worker may notice a deactivation or a rename
 that late; this worker's own changes ``forget`` the entry at once.
 """
