@@ -125,17 +125,6 @@ def meeting_from_row(row: Sequence[Any]) -> Meeting:
     )
 
 
-def _conditions(f: MeetingFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [meetings.c.owner_id == f.owner_id]
-    if f.client_id is not None:
-        conditions.append(meetings.c.client_id == f.client_id)
-    if f.starts_from is not None:
-        conditions.append(meetings.c.starts_at >= f.starts_from)
-    if f.starts_before is not None:
-        conditions.append(meetings.c.starts_at < f.starts_before)
-    return conditions
-
-
 _INSERT = meetings.insert()
 # A meeting with a client is stored only if that client is its owner's: the check rides
 # on the INSERT (one round trip, and no window between checking and writing).
@@ -185,8 +174,9 @@ _ORDERINGS: dict[MeetingSort, tuple[ColumnElement[Any], ...]] = {
 }
 
 
-def _shape_conditions(shape: _FilterShape) -> list[ColumnElement[bool]]:
-    """``_conditions`` with parameters, for the filters set in ``shape``."""
+def _conditions(shape: _FilterShape) -> list[ColumnElement[bool]]:
+    """The one filter builder: a ``MeetingFilter``'s conditions, for the parts set in
+    ``shape``, with the values as parameters (``_filter_params`` gives both)."""
     client, starts_from, starts_before = shape
     conditions: list[ColumnElement[bool]] = [meetings.c.owner_id == bindparam("owner")]
     if client:
@@ -215,7 +205,7 @@ def _filter_params(f: MeetingFilter) -> tuple[_FilterShape, dict[str, Any]]:
 # every row of the page; the count runs only for an empty page past the first.
 _LIST_PAGE = {
     (shape, sort): select(*MEETING_COLUMNS, func.count().over().label("total"))
-    .where(*_shape_conditions(shape))
+    .where(*_conditions(shape))
     .order_by(*ordering)
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))
@@ -223,7 +213,16 @@ _LIST_PAGE = {
     for sort, ordering in _ORDERINGS.items()
 }
 _LIST_COUNT = {
-    shape: select(func.count()).select_from(meetings).where(*_shape_conditions(shape))
+    shape: select(func.count()).select_from(meetings).where(*_conditions(shape))
+    for shape in _SHAPES
+}
+# The export, oldest first, with each meeting's client name.
+_EXPORT = {
+    shape: select(*MEETING_COLUMNS, clients.c.name.label("client_name"))
+    .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
+    .where(*_conditions(shape))
+    .order_by(meetings.c.starts_at, meetings.c.id)
+    .execution_options(yield_per=EXPORT_BATCH)
     for shape in _SHAPES
 }
 
@@ -307,17 +306,11 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
         return Page([meeting_from_row(r) for r in rows], total, page.limit, page.offset)
 
     async def export(self, meeting_filter: MeetingFilter) -> AsyncIterator[MeetingExportRow]:
-        statement = (
-            select(*MEETING_COLUMNS, clients.c.name.label("client_name"))
-            .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
-            .where(*_conditions(meeting_filter))
-            .order_by(meetings.c.starts_at, meetings.c.id)
-            .execution_options(yield_per=EXPORT_BATCH)
-        )
+        shape, params = _filter_params(meeting_filter)
         # A server-side cursor on PostgreSQL (which needs a transaction); batches of
         # EXPORT_BATCH rows on SQLite.
         await self._db.begin()
-        async with domain_errors(), self._db.conn.stream(statement) as result:
+        async with domain_errors(), self._db.conn.stream(_EXPORT[shape], params) as result:
             async for row in result:
                 yield MeetingExportRow(
                     id=row.id,
