@@ -298,8 +298,8 @@ class IdentifyUser:
     """Resolve an access token to its user; a token of a gone or inactive user is invalid.
 
     With ``recent``, an active user read a moment ago is not read again: every
-    authenticated request calls this (ADR 0005). Unlike the other use cases it is built
-    once and shared by every request, since it holds nothing of one (ADR 0014): so it is
+    authenticated request calls this (ADR 0006). Unlike the other use cases it is built
+    once and shared by every request, since it holds nothing of one (ADR 0015): so it is
     given a way to make units of work, ``units``, and opens one of its own only when it
     has to read.
     """

@@ -2,7 +2,7 @@
 
 The views that HTTP routes render (users, clients, contacts, meetings) are frozen
 dataclasses *without* ``__slots__``: orjson serializes a dataclass's ``__dict__`` in one
-fast pass, while slots make it read field by field (ADR 0008). The others keep slots.
+fast pass, while slots make it read field by field (ADR 0009). The others keep slots.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Users read moments ago, kept for a few seconds: the identity cache behind ``IdentifyUser``.
 
 Every authenticated request resolves its token to a user, and checks the user is still
-active. Without a cache that is one more query per request (ADR 0005,
+active. Without a cache that is one more query per request (ADR 0006,
 docs/performance.md). A short time-to-live
 bounds how stale an entry can be: another worker may notice a deactivation or a rename
 that late; this worker's own changes ``forget`` the entry at once.

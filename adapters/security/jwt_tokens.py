@@ -26,7 +26,7 @@ class PyJwtAccessTokenIssuer(AccessTokenIssuer):
         self._algorithm = algorithm
         # Tokens verified already, with their claims: a client sends the same token on
         # every request until it expires, and checking it again (base64, HMAC, JSON,
-        # claims) is work for nothing (ADR 0007). Expiry is still checked on every use.
+        # claims) is work for nothing (ADR 0008). Expiry is still checked on every use.
         self._remember = remember
         self._verified: dict[str, AccessClaims] = {}
 

@@ -228,7 +228,7 @@ _EXPORT = {
 
 
 # The report's statements, one per grouping, built once: a statement made per call costs
-# SQLAlchemy a fresh cache key, where a statement kept keeps its key (ADR 0016). The
+# SQLAlchemy a fresh cache key, where a statement kept keeps its key (ADR 0017). The
 # period and the owner are parameters.
 _IN_PERIOD = (
     meetings.c.owner_id == bindparam("owner"),

@@ -61,12 +61,12 @@ def create_app(container: Container | None = None) -> FastAPI:
                 await _close_rate_limiter(container)
 
     app = FastAPI(
-        # The routes themselves, not ``include_router`` (ADR 0010): each module's routes
+        # The routes themselves, not ``include_router`` (ADR 0011): each module's routes
         # are complete as built (full path, tags, responses), so the app serves them in
         # one flat list, as Starlette does.
         routes=[route for module in _ROUTE_MODULES for route in module.router.routes],
         # FastAPI looks for OpenTelemetry providers on every request unless told not to
-        # (ADR 0009): only when the operator asks for it.
+        # (ADR 0010): only when the operator asks for it.
         telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
         title="Clientbook",
         version="1.0.0",

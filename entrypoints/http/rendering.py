@@ -1,7 +1,7 @@
 """Views straight to JSON bytes, without validating again what the use case just built.
 
 Given a route's ``response_model``, FastAPI validates the returned view into that model,
-then serializes the model: two passes over every field (ADR 0008). A use case's
+then serializes the model: two passes over every field (ADR 0009). A use case's
 view already *is* the response: the same fields, in the same order, with the same types.
 So routes that answer a view return ``ViewResponse(view)``, one ``orjson`` pass, and the
 response models stay what they document: the OpenAPI contract.

@@ -3,7 +3,7 @@
 ``CurrentUser`` is a plain FastAPI dependency (``Depends(current_user)``): that is what
 route signatures say, what FastAPI documents as the OAuth2 password flow (Swagger UI's
 Authorize button), and what any route resolves correctly. ``entrypoints.http.routing``
-makes resolving it cheap (ADR 0011).
+makes resolving it cheap (ADR 0012).
 """
 
 from collections.abc import Iterable
