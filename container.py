@@ -14,7 +14,7 @@ from dependency_injector import containers, providers
 
 from adapters.memory.recent_users import TtlRecentUsers
 from adapters.memory.store import InMemoryStorage, InMemoryStore
-from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.memory.unit_of_work import InMemoryUnitsOfWork
 from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.security.bcrypt_hasher import BcryptPasswordHasher
@@ -22,7 +22,7 @@ from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshT
 from adapters.sqlalchemy.engine import DatabaseConfig, build_engine, build_reading_engine
 from adapters.sqlalchemy.migrations import AlembicMigrator
 from adapters.sqlalchemy.storage import SqlAlchemyStorage
-from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitsOfWork
 from adapters.system import SystemClock, Uuid7Generator
 from application.auth import (
     AuthenticateUser,
@@ -115,18 +115,11 @@ class Container(containers.DeclarativeContainer):
     # every unit of work, and ``settings.provided.persistence`` would be re-evaluated on
     # each call.
     persistence = providers.Singleton(attrgetter("persistence"), settings)
-    # Use cases that write: a transaction from the first statement.
-    uow = providers.Selector(
+    # Units of work of both kinds; each use case asks for the kind it needs.
+    units = providers.Selector(
         persistence,
-        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, engine),
-        memory=providers.Factory(InMemoryUnitOfWork, memory_store),
-    )
-    # Use cases that read: no BEGIN/ROLLBACK around their SELECTs (a write, should one
-    # come, still begins a transaction first). See SqlAlchemyUnitOfWork, ADR 0002.
-    read_uow = providers.Selector(
-        persistence,
-        sqlalchemy=providers.Factory(SqlAlchemyUnitOfWork, reading_engine, defer_begin=True),
-        memory=providers.Factory(InMemoryUnitOfWork, memory_store),
+        sqlalchemy=providers.Singleton(SqlAlchemyUnitsOfWork, engine, reading_engine),
+        memory=providers.Singleton(InMemoryUnitsOfWork, memory_store),
     )
     storage = providers.Selector(
         persistence,
@@ -137,13 +130,11 @@ class Container(containers.DeclarativeContainer):
 
     # -- use cases: accounts --------------------------------------------------------
     register_user = providers.Factory(
-        RegisterUser, uow=uow, hasher=password_hasher, ids=ids, clock=clock
+        RegisterUser, units=units, hasher=password_hasher, ids=ids, clock=clock
     )
     authenticate_user = providers.Factory(
         AuthenticateUser,
-        # Reads the account in one unit, checks the password outside any, then writes
-        # the session in another: the read needs no transaction of its own.
-        uow=read_uow,
+        units=units,
         hasher=password_hasher,
         issuer=access_tokens,
         tokens=refresh_tokens,
@@ -154,47 +145,46 @@ class Container(containers.DeclarativeContainer):
     )
     refresh_session = providers.Factory(
         RefreshTokens,
-        uow=uow,
+        units=units,
         issuer=access_tokens,
         tokens=refresh_tokens,
         ids=ids,
         clock=clock,
         refresh_ttl=refresh_ttl,
     )
-    logout = providers.Factory(Logout, uow=uow, clock=clock)
+    logout = providers.Factory(Logout, units=units, clock=clock)
     # Per process: each worker keeps its own, for a few seconds (docs/performance.md).
     recent_users = providers.Singleton(
         TtlRecentUsers, ttl_seconds=settings.provided.identity_cache_seconds
     )
-    # Shared by every request (it holds nothing of one): it is given the read_uow provider
-    # itself, and makes a unit of work only when the identity cache misses.
+    # Shared by every request: it holds nothing of one (ADR 0015).
     identify_user = providers.Singleton(
-        IdentifyUser, units=read_uow.provider, issuer=access_tokens, recent=recent_users
+        IdentifyUser, units=units, issuer=access_tokens, recent=recent_users
     )
-    find_user_by_email = providers.Factory(FindUserByEmail, uow=read_uow)
-    get_profile = providers.Factory(GetProfile, uow=read_uow)
+    find_user_by_email = providers.Factory(FindUserByEmail, units=units)
+    get_profile = providers.Factory(GetProfile, units=units)
     update_profile = providers.Factory(
-        UpdateProfile, uow=uow, hasher=password_hasher, clock=clock, recent=recent_users
+        UpdateProfile, units=units, hasher=password_hasher, clock=clock, recent=recent_users
     )
-    list_users = providers.Factory(ListUsers, uow=read_uow)
-    list_accounts = providers.Factory(ListAccounts, uow=read_uow)  # operator (CLI) only
+    list_users = providers.Factory(ListUsers, units=units)
+    list_accounts = providers.Factory(ListAccounts, units=units)  # operator (CLI) only
 
     # -- use cases: clients ---------------------------------------------------------
-    add_client = providers.Factory(AddClient, uow=uow, ids=ids, clock=clock)
-    list_clients = providers.Factory(ListClients, uow=read_uow)
-    get_client = providers.Factory(GetClient, uow=read_uow)
-    update_client = providers.Factory(UpdateClient, uow=uow, clock=clock)
-    delete_client = providers.Factory(DeleteClient, uow=uow)
-    add_contact = providers.Factory(AddContact, uow=uow, ids=ids, clock=clock)
-    remove_contact = providers.Factory(RemoveContact, uow=uow, clock=clock)
-    import_clients = providers.Factory(ImportClients, uow=uow, ids=ids, clock=clock)
+    add_client = providers.Factory(AddClient, units=units, ids=ids, clock=clock)
+    list_clients = providers.Factory(ListClients, units=units)
+    get_client = providers.Factory(GetClient, units=units)
+    update_client = providers.Factory(UpdateClient, units=units, clock=clock)
+    delete_client = providers.Factory(DeleteClient, units=units)
+    add_contact = providers.Factory(AddContact, units=units, ids=ids, clock=clock)
+    remove_contact = providers.Factory(RemoveContact, units=units, clock=clock)
+    import_clients = providers.Factory(ImportClients, units=units, ids=ids, clock=clock)
 
     # -- use cases: meetings and reports --------------------------------------------
-    schedule_meeting = providers.Factory(ScheduleMeeting, uow=uow, ids=ids, clock=clock)
-    list_meetings = providers.Factory(ListMeetings, uow=read_uow)
-    get_meeting = providers.Factory(GetMeeting, uow=read_uow)
-    update_meeting = providers.Factory(UpdateMeeting, uow=uow, clock=clock)
-    delete_meeting = providers.Factory(DeleteMeeting, uow=uow)
-    export_meetings = providers.Factory(ExportMeetings, uow=read_uow)
-    revenue_report = providers.Factory(BuildRevenueReport, uow=read_uow)
-    fill_demo_book = providers.Factory(FillDemoBook, uow=uow, ids=ids, clock=clock)
+    schedule_meeting = providers.Factory(ScheduleMeeting, units=units, ids=ids, clock=clock)
+    list_meetings = providers.Factory(ListMeetings, units=units)
+    get_meeting = providers.Factory(GetMeeting, units=units)
+    update_meeting = providers.Factory(UpdateMeeting, units=units, clock=clock)
+    delete_meeting = providers.Factory(DeleteMeeting, units=units)
+    export_meetings = providers.Factory(ExportMeetings, units=units)
+    revenue_report = providers.Factory(BuildRevenueReport, units=units)
+    fill_demo_book = providers.Factory(FillDemoBook, units=units, ids=ids, clock=clock)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -33,6 +32,7 @@ from domain.ports import (
     RecentUsers,
     RefreshTokenGenerator,
     UnitOfWork,
+    UnitsOfWork,
 )
 from domain.users import RefreshSession, User, hash_refresh_token
 from domain.values import (
@@ -54,9 +54,9 @@ class RegisterUserCommand:
 
 class RegisterUser:
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, ids: IdGenerator, clock: Clock
+        self, units: UnitsOfWork, hasher: PasswordHasher, ids: IdGenerator, clock: Clock
     ) -> None:
-        self._uow = uow
+        self._uow = units.writing()
         self._hasher = hasher
         self._ids = ids
         self._clock = clock
@@ -130,7 +130,7 @@ class AuthenticateUser:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        units: UnitsOfWork,
         hasher: PasswordHasher,
         issuer: AccessTokenIssuer,
         tokens: RefreshTokenGenerator,
@@ -139,7 +139,9 @@ class AuthenticateUser:
         clock: Clock,
         refresh_ttl: timedelta,
     ) -> None:
-        self._uow = uow
+        # The account is read in one unit, the password checked outside any, and the
+        # session written in another: a reading unit, whose write begins a transaction.
+        self._uow = units.reading()
         self._hasher = hasher
         self._issuer = issuer
         self._tokens = tokens
@@ -212,14 +214,14 @@ class RefreshTokens:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        units: UnitsOfWork,
         issuer: AccessTokenIssuer,
         tokens: RefreshTokenGenerator,
         ids: IdGenerator,
         clock: Clock,
         refresh_ttl: timedelta,
     ) -> None:
-        self._uow = uow
+        self._uow = units.writing()
         self._issuer = issuer
         self._tokens = tokens
         self._ids = ids
@@ -277,8 +279,8 @@ class Logout:
     the same either way, so logout reveals nothing about which tokens exist.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, clock: Clock) -> None:
+        self._uow = units.writing()
         self._clock = clock
 
     async def execute(self, cmd: LogoutCommand) -> None:
@@ -299,14 +301,13 @@ class IdentifyUser:
 
     With ``recent``, an active user read a moment ago is not read again: every
     authenticated request calls this (ADR 0006). Unlike the other use cases it is built
-    once and shared by every request, since it holds nothing of one (ADR 0015): so it is
-    given a way to make units of work, ``units``, and opens one of its own only when it
-    has to read.
+    once and shared by every request, since it holds nothing of one (ADR 0015): so it
+    keeps ``units`` and opens a unit of its own only when it has to read.
     """
 
     def __init__(
         self,
-        units: Callable[[], UnitOfWork],
+        units: UnitsOfWork,
         issuer: AccessTokenIssuer,
         recent: RecentUsers | None = None,
     ) -> None:
@@ -318,7 +319,7 @@ class IdentifyUser:
         claims = self._issuer.verify(access_token)
         user = self._recent.get(claims.user_id) if self._recent is not None else None
         if user is None:
-            async with self._units() as uow:
+            async with self._units.reading() as uow:
                 user = await uow.users.get(claims.user_id)
             if user is None or not user.is_active:
                 raise TokenInvalid()
@@ -330,8 +331,8 @@ class IdentifyUser:
 class FindUserByEmail:
     """Look a user up by email (the CLI's ``--user EMAIL``)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, email: str) -> UserView:
         user = None
@@ -346,8 +347,8 @@ class FindUserByEmail:
 class GetProfile:
     """The caller's own account and its version (``GET /users/me`` and its ``ETag``)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, user_id: UUID) -> Versioned[UserView]:
         async with self._uow as uow:
@@ -378,12 +379,12 @@ class UpdateProfile:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        units: UnitsOfWork,
         hasher: PasswordHasher,
         clock: Clock,
         recent: RecentUsers | None = None,
     ) -> None:
-        self._uow = uow
+        self._uow = units.writing()
         self._hasher = hasher
         self._clock = clock
         self._recent = recent
@@ -448,8 +449,8 @@ class ListUsersQuery:
 class ListUsers:
     """Every account, for administrators only."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, query: ListUsersQuery) -> Page[UserView]:
         async with self._uow as uow:

@@ -12,7 +12,7 @@ from application.views import ClientView, ContactView, Versioned
 from domain.clients import Client, Contact
 from domain.errors import ClientNameTaken, ClientNotFound, InvalidInput
 from domain.pagination import Page
-from domain.ports import Clock, IdGenerator, UnitOfWork
+from domain.ports import Clock, IdGenerator, UnitsOfWork
 from domain.queries import ClientQuery
 from domain.values import ClientName
 
@@ -57,8 +57,8 @@ class AddClientCommand:
 class AddClient:
     """Create a client with its contacts: all of it, or nothing."""
 
-    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, ids: IdGenerator, clock: Clock) -> None:
+        self._uow = units.writing()
         self._ids = ids
         self._clock = clock
 
@@ -81,8 +81,8 @@ class AddClient:
 
 
 class ListClients:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, query: ClientQuery) -> Page[ClientView]:
         async with self._uow as uow:
@@ -91,8 +91,8 @@ class ListClients:
 
 
 class GetClient:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, owner_id: UUID, client_id: UUID) -> Versioned[ClientView]:
         async with self._uow as uow:
@@ -113,8 +113,8 @@ class UpdateClientCommand:
 
 
 class UpdateClient:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, clock: Clock) -> None:
+        self._uow = units.writing()
         self._clock = clock
 
     async def execute(self, cmd: UpdateClientCommand) -> Versioned[ClientView]:
@@ -148,8 +148,8 @@ class UpdateClient:
 class DeleteClient:
     """Delete a client and its contacts; its meetings stay, without a client."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.writing()
 
     async def execute(
         self, owner_id: UUID, client_id: UUID, *, precondition: Precondition = ANY
@@ -174,8 +174,8 @@ class AddContactCommand:
 
 
 class AddContact:
-    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, ids: IdGenerator, clock: Clock) -> None:
+        self._uow = units.writing()
         self._ids = ids
         self._clock = clock
 
@@ -204,8 +204,8 @@ class AddContact:
 
 
 class RemoveContact:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, clock: Clock) -> None:
+        self._uow = units.writing()
         self._clock = clock
 
     async def execute(self, owner_id: UUID, client_id: UUID, contact_id: UUID) -> None:
@@ -264,8 +264,8 @@ class ImportClients:
     the file). With ``dry_run`` everything is checked and nothing is kept.
     """
 
-    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, ids: IdGenerator, clock: Clock) -> None:
+        self._uow = units.writing()
         self._ids = ids
         self._clock = clock
 

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from domain.clients import Client, Contact
 from domain.meetings import Meeting
-from domain.ports import Clock, IdGenerator, UnitOfWork
+from domain.ports import Clock, IdGenerator, UnitsOfWork
 from domain.values import ClientName
 
 _FIRST_NAMES = (
@@ -89,8 +89,8 @@ class _ClientPlan:
 class FillDemoBook:
     """Fill an owner's book with demo clients and a year of meetings, in one transaction."""
 
-    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, ids: IdGenerator, clock: Clock) -> None:
+        self._uow = units.writing()
         self._ids = ids
         self._clock = clock
 

@@ -16,7 +16,7 @@ from application.views import MeetingView, RevenueReportView, Versioned
 from domain.errors import ClientNotFound, MeetingNotFound, PreconditionFailed
 from domain.meetings import Meeting
 from domain.pagination import Page
-from domain.ports import Clock, IdGenerator, UnitOfWork
+from domain.ports import Clock, IdGenerator, UnitsOfWork
 from domain.queries import MeetingFilter, MeetingQuery, Period
 from domain.reports import MeetingExportRow, ReportGrouping, RevenueGroup, RevenueTotals
 
@@ -32,8 +32,8 @@ class ScheduleMeetingCommand:
 
 
 class ScheduleMeeting:
-    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, ids: IdGenerator, clock: Clock) -> None:
+        self._uow = units.writing()
         self._ids = ids
         self._clock = clock
 
@@ -56,8 +56,8 @@ class ScheduleMeeting:
 
 
 class ListMeetings:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, query: MeetingQuery) -> Page[MeetingView]:
         async with self._uow as uow:
@@ -66,8 +66,8 @@ class ListMeetings:
 
 
 class GetMeeting:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, owner_id: UUID, meeting_id: UUID) -> Versioned[MeetingView]:
         async with self._uow as uow:
@@ -92,8 +92,8 @@ class UpdateMeetingCommand:
 class UpdateMeeting:
     """Change a meeting; a lost race is run again from a fresh read (see concurrency)."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork, clock: Clock) -> None:
+        self._uow = units.writing()
         self._clock = clock
 
     async def execute(self, cmd: UpdateMeetingCommand) -> Versioned[MeetingView]:
@@ -126,8 +126,8 @@ class UpdateMeeting:
 
 
 class DeleteMeeting:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.writing()
 
     async def execute(
         self, owner_id: UUID, meeting_id: UUID, *, precondition: Precondition = ANY
@@ -193,8 +193,8 @@ class ExportMeetings:
     write exactly what this yields.
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, meeting_filter: MeetingFilter) -> AsyncIterator[str]:
         line = _CsvLine()
@@ -233,8 +233,8 @@ class BuildRevenueReport:
     by name), with meetings without a client as one "No client" group.
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, query: RevenueReportQuery) -> RevenueReportView:
         async with self._uow as uow:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from application.views import UserView
 from domain.pagination import Page, PageRequest
-from domain.ports import UnitOfWork
+from domain.ports import UnitsOfWork
 
 
 class ListAccounts:
     """Every account, oldest first, without an acting administrator."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, page: PageRequest) -> Page[UserView]:
         async with self._uow as uow:

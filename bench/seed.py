@@ -114,7 +114,7 @@ async def seed() -> dict[str, Any]:
                 )
                 for _ in range(min(MEETING_BATCH, MEETINGS - written))
             ]
-            async with container.uow() as uow:
+            async with container.units().writing() as uow:
                 await uow.meetings.add_many(batch)
                 await uow.commit()
             written += len(batch)

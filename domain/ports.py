@@ -167,6 +167,21 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
+class UnitsOfWork(Protocol):
+    """Where use cases get their units of work, saying which kind they need.
+
+    A use case takes this port and asks once, in its constructor: ``reading()`` if it
+    only reads (the storage may then run its statements without a transaction around
+    them; a write, should one come, still begins one), ``writing()`` if it writes (a
+    transaction from the first statement). Either kind is correct for any use case; the
+    choice is about cost (ADR 0002).
+    """
+
+    def reading(self) -> UnitOfWork: ...
+
+    def writing(self) -> UnitOfWork: ...
+
+
 # -- services -------------------------------------------------------------------------
 
 

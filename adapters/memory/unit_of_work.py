@@ -12,7 +12,7 @@ from adapters.memory.repositories import (
     InMemoryUserRepository,
 )
 from adapters.memory.store import InMemoryStore, Tables
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitsOfWork
 
 
 class InMemoryUnitOfWork(UnitOfWork):
@@ -54,3 +54,16 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     async def rollback(self) -> None:
         self._working = self._store.tables.snapshot()
+
+
+class InMemoryUnitsOfWork(UnitsOfWork):
+    """Units of work on one store; reading and writing ones are alike in memory."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    def reading(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self._store)
+
+    def writing(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self._store)

@@ -21,7 +21,7 @@ from adapters.sqlalchemy.meetings import SqlAlchemyMeetingRepository
 from adapters.sqlalchemy.refresh_sessions import SqlAlchemyRefreshSessionRepository
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
 from domain.errors import DomainError
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,22 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         if self._conn is None:
             raise RuntimeError("the unit of work is not in progress")
         return self._conn
+
+
+class SqlAlchemyUnitsOfWork(UnitsOfWork):
+    """Units that write on ``engine``, a transaction from the first statement; units
+    that read on ``reading_engine`` (``build_reading_engine``), beginning a transaction
+    only at a first write."""
+
+    def __init__(self, engine: AsyncEngine, reading_engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._reading_engine = reading_engine
+
+    def reading(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self._reading_engine, defer_begin=True)
+
+    def writing(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self._engine)
 
 
 def _reraise(error: Exception) -> NoReturn:

@@ -22,7 +22,7 @@ from adapters.sqlalchemy.engine import (
     dispose_engine,
 )
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, UnitsOfWork
 from domain.users import User
 
 BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -37,6 +37,10 @@ class Backend:
     new_uow: Callable[[], UnitOfWork]
     engine: AsyncEngine | None = None
     statements: list[str] = field(default_factory=list)
+
+    def units(self) -> UnitsOfWork:
+        """For a use case: the same kind of unit, reading or writing."""
+        return _Units(self.new_uow)
 
     @contextmanager
     def counting(self) -> Iterator[list[str]]:
@@ -54,13 +58,24 @@ class Backend:
             event.remove(self.engine.sync_engine, "before_cursor_execute", record)
 
 
+class _Units(UnitsOfWork):
+    def __init__(self, new_uow: Callable[[], UnitOfWork]) -> None:
+        self._new_uow = new_uow
+
+    def reading(self) -> UnitOfWork:
+        return self._new_uow()
+
+    def writing(self) -> UnitOfWork:
+        return self._new_uow()
+
+
 async def open_backend(kind: str, request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if kind == "memory":
         store = InMemoryStore()
         yield Backend("memory", lambda: InMemoryUnitOfWork(store))
         return
     url = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "postgres_url")
-    # As the container's ``read_uow``: reads in autocommit, a transaction from the first
+    # As a reading unit of the container's: reads in autocommit, a transaction from the first
     # write (every behaviour below holds for plain transactions as well).
     config = DatabaseConfig(url, pool_size=5, max_overflow=5)
     engine = build_engine(config)

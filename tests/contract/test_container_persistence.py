@@ -35,9 +35,10 @@ async def container(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
 
 async def test_the_default_persistence_is_sqlalchemy(container: Container) -> None:
     assert container.settings().persistence == "sqlalchemy"
-    assert isinstance(container.uow(), SqlAlchemyUnitOfWork)
-    assert container.uow() is not container.uow()  # one unit per use case
-    assert isinstance(container.read_uow(), SqlAlchemyUnitOfWork)
+    units = container.units()
+    assert isinstance(units.writing(), SqlAlchemyUnitOfWork)
+    assert units.writing() is not units.writing()  # one unit per use case
+    assert isinstance(units.reading(), SqlAlchemyUnitOfWork)
     assert isinstance(container.storage(), SqlAlchemyStorage)
     assert container.engine() is container.engine()
 

@@ -240,7 +240,7 @@ async def test_deleting_a_client_through_the_use_case_keeps_its_meetings(
     acme = await add_client(backend, owner.id, "Acme")
     kept = meeting(owner.id, T0, client_id=acme.id)
     await store(backend, kept)
-    await DeleteClient(backend.new_uow()).execute(owner.id, acme.id)
+    await DeleteClient(backend.units()).execute(owner.id, acme.id)
     async with backend.new_uow() as uow:
         loaded = await uow.meetings.get(kept.id, owner_id=owner.id)
         assert await uow.clients.get(acme.id, owner_id=owner.id) is None

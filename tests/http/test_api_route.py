@@ -35,7 +35,7 @@ def resolutions(container: Container) -> type[CountingIdentifyUser]:
     CountingIdentifyUser.calls = 0
     counting = providers.Singleton(
         CountingIdentifyUser,
-        units=container.read_uow.provider,
+        units=container.units,
         issuer=container.access_tokens,
         recent=container.recent_users,
     )

@@ -325,7 +325,7 @@ async def test_a_refresh_token_is_not_an_access_token(api: httpx.AsyncClient, ad
 async def test_a_token_of_an_inactive_user_is_401(
     api: httpx.AsyncClient, ada: Account, container: Container
 ) -> None:
-    async with container.uow() as uow:
+    async with container.units().writing() as uow:
         user = await uow.users.get(UUID(ada.id))
         assert user is not None
         user.is_active = False
@@ -409,7 +409,7 @@ async def test_admin_users_is_for_admins_only(
     assert_problem(await api.get("/admin/users", headers=ada.headers), 403, "admin_required")
     assert_problem(await api.get("/admin/users"), 401)
 
-    async with container.uow() as uow:
+    async with container.units().writing() as uow:
         user = await uow.users.get(UUID(ada.id))
         assert user is not None
         user.is_admin = True

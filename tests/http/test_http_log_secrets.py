@@ -105,7 +105,7 @@ async def test_no_password_token_or_hash_is_ever_logged(
         "/auth/logout", json={"refresh_token": second["refresh_token"]}, headers=bearer
     )
     assert logout.status_code < 300, logout.text
-    async with container.uow() as uow:
+    async with container.units().writing() as uow:
         user = await uow.users.get_by_email(EMAIL)
     assert user is not None
     for pair in (first, second, third):

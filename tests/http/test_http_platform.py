@@ -230,6 +230,16 @@ class DownUnitOfWork:
         return None
 
 
+class DownUnits:
+    """Every unit of work it makes has lost its database."""
+
+    def reading(self) -> DownUnitOfWork:
+        return DownUnitOfWork()
+
+    def writing(self) -> DownUnitOfWork:
+        return DownUnitOfWork()
+
+
 class ExportThatLosesTheDatabase:
     async def execute(self, meeting_filter: object) -> AsyncIterator[str]:
         yield "id,client_id,client_name,starts_at,duration_minutes,revenue,notes\r\n"
@@ -240,8 +250,9 @@ class ExportThatLosesTheDatabase:
 async def test_a_lost_database_is_a_503_problem(
     api: httpx.AsyncClient, ada: Account, container: Container
 ) -> None:
-    down = providers.Factory(DownUnitOfWork)
-    with container.override_providers(uow=down, read_uow=down):
+    # The service is up and has served a request before the database goes away.
+    assert (await api.get("/clients", headers=ada.headers)).status_code == 200
+    with container.units.override(providers.Object(DownUnits())):
         response = await api.get("/clients", headers=ada.headers)
         assert_problem(response, 503, "storage_unavailable")
         login = await api.post("/auth/login", json={"email": ada.email, "password": PASSWORD})

@@ -35,10 +35,10 @@ async def test_an_exhausted_pool_is_a_quick_503(
     ada = await make_user("ada@example.com")
     # Reads and writes have a pool each on PostgreSQL (ADR 0002), one between them on
     # SQLite: holding the connection of the one a request needs exhausts it either way.
-    async with container.read_uow():
+    async with container.units().reading():
         response = await api.get("/clients", headers=ada.headers)
     assert_problem(response, 503, "storage_unavailable")
-    async with container.uow():
+    async with container.units().writing():
         response = await api.post("/clients", json={"name": "Acme"}, headers=ada.headers)
     assert_problem(response, 503, "storage_unavailable")
     assert (await api.get("/clients", headers=ada.headers)).status_code == 200

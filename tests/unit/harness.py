@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from adapters.memory.store import InMemoryStore
-from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitsOfWork
 from application.auth import (
     AuthenticateUser,
     AuthenticateUserCommand,
@@ -65,10 +65,11 @@ class Harness:
         self.issuer = FakeAccessTokenIssuer(self.clock)
         self.tokens = SequentialRefreshTokens()
         self.limiter = ScriptedRateLimiter()
+        self.units = InMemoryUnitsOfWork(self.store)
 
-        self.register_user = RegisterUser(self.uow(), self.hasher, self.ids, self.clock)
+        self.register_user = RegisterUser(self.units, self.hasher, self.ids, self.clock)
         self.authenticate_user = AuthenticateUser(
-            self.uow(),
+            self.units,
             self.hasher,
             self.issuer,
             self.tokens,
@@ -78,30 +79,30 @@ class Harness:
             REFRESH_TTL,
         )
         self.refresh_tokens = RefreshTokens(
-            self.uow(), self.issuer, self.tokens, self.ids, self.clock, REFRESH_TTL
+            self.units, self.issuer, self.tokens, self.ids, self.clock, REFRESH_TTL
         )
-        self.logout = Logout(self.uow(), self.clock)
-        self.identify_user = IdentifyUser(self.uow, self.issuer)
-        self.find_user_by_email = FindUserByEmail(self.uow())
-        self.update_profile = UpdateProfile(self.uow(), self.hasher, self.clock)
-        self.list_users = ListUsers(self.uow())
+        self.logout = Logout(self.units, self.clock)
+        self.identify_user = IdentifyUser(self.units, self.issuer)
+        self.find_user_by_email = FindUserByEmail(self.units)
+        self.update_profile = UpdateProfile(self.units, self.hasher, self.clock)
+        self.list_users = ListUsers(self.units)
 
-        self.add_client = AddClient(self.uow(), self.ids, self.clock)
-        self.list_clients = ListClients(self.uow())
-        self.get_client = GetClient(self.uow())
-        self.update_client = UpdateClient(self.uow(), self.clock)
-        self.delete_client = DeleteClient(self.uow())
-        self.add_contact = AddContact(self.uow(), self.ids, self.clock)
-        self.remove_contact = RemoveContact(self.uow(), self.clock)
-        self.import_clients = ImportClients(self.uow(), self.ids, self.clock)
+        self.add_client = AddClient(self.units, self.ids, self.clock)
+        self.list_clients = ListClients(self.units)
+        self.get_client = GetClient(self.units)
+        self.update_client = UpdateClient(self.units, self.clock)
+        self.delete_client = DeleteClient(self.units)
+        self.add_contact = AddContact(self.units, self.ids, self.clock)
+        self.remove_contact = RemoveContact(self.units, self.clock)
+        self.import_clients = ImportClients(self.units, self.ids, self.clock)
 
-        self.schedule_meeting = ScheduleMeeting(self.uow(), self.ids, self.clock)
-        self.list_meetings = ListMeetings(self.uow())
-        self.get_meeting = GetMeeting(self.uow())
-        self.update_meeting = UpdateMeeting(self.uow(), self.clock)
-        self.delete_meeting = DeleteMeeting(self.uow())
-        self.export_meetings = ExportMeetings(self.uow())
-        self.revenue_report = BuildRevenueReport(self.uow())
+        self.schedule_meeting = ScheduleMeeting(self.units, self.ids, self.clock)
+        self.list_meetings = ListMeetings(self.units)
+        self.get_meeting = GetMeeting(self.units)
+        self.update_meeting = UpdateMeeting(self.units, self.clock)
+        self.delete_meeting = DeleteMeeting(self.units)
+        self.export_meetings = ExportMeetings(self.units)
+        self.revenue_report = BuildRevenueReport(self.units)
 
     def uow(self) -> InMemoryUnitOfWork:
         """A fresh unit of work on the shared store, as the container's factory gives."""

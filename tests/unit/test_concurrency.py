@@ -136,7 +136,7 @@ async def test_parallel_contact_adds_stop_exactly_at_the_limit() -> None:
 
     async def add(index: int) -> str:
         # One use case per request, as the container builds them.
-        use_case = AddContact(h.uow(), h.ids, h.clock)
+        use_case = AddContact(h.units, h.ids, h.clock)
         draft = ContactDraft("phone", f"+1 555 010 {index:04d}")
         try:
             await use_case.execute(AddContactCommand(OWNER, made.id, draft))
@@ -153,7 +153,7 @@ async def test_parallel_contact_adds_stop_exactly_at_the_limit() -> None:
 async def test_a_meeting_update_that_loses_runs_again_on_the_winners_meeting() -> None:
     h = Harness()
     made = await h.meeting(OWNER, notes="original")
-    winner = UpdateMeeting(h.uow(), h.clock)
+    winner = UpdateMeeting(h.units, h.clock)
 
     class LosingOnce(UpdateMeeting):
         """Loses its first attempt's race, as when a write lands between read and write."""
@@ -167,7 +167,7 @@ async def test_a_meeting_update_that_loses_runs_again_on_the_winners_meeting() -
                 raise ConcurrentUpdate()
             return await super()._attempt(cmd)
 
-    result = await LosingOnce(h.uow(), h.clock).execute(
+    result = await LosingOnce(h.units, h.clock).execute(
         UpdateMeetingCommand(OWNER, made.id, notes="mine")
     )
     assert (result.view.notes, result.view.duration_minutes, result.version) == ("mine", 90, 3)
@@ -191,7 +191,7 @@ async def test_of_parallel_password_changes_with_one_current_password_exactly_on
     hasher = YieldingHasher()
 
     async def change(index: int) -> str:
-        use_case = UpdateProfile(h.uow(), hasher, h.clock)
+        use_case = UpdateProfile(h.units, hasher, h.clock)
         command = UpdateProfileCommand(
             user_id=user.id, password=f"new password {index}", current_password=PASSWORD
         )
@@ -232,7 +232,7 @@ async def test_a_password_change_against_a_stale_if_match_is_refused_before_hash
 async def test_a_login_checked_against_a_password_changed_meanwhile_opens_no_session() -> None:
     h = Harness()
     user = await h.user()
-    change = UpdateProfile(h.uow(), h.hasher, h.clock)
+    change = UpdateProfile(h.units, h.hasher, h.clock)
 
     class ChangedDuringTheCheck(ToyPasswordHasher):
         async def verify(self, password: str, password_hash: str) -> bool:
@@ -246,7 +246,7 @@ async def test_a_login_checked_against_a_password_changed_meanwhile_opens_no_ses
             return right
 
     login = AuthenticateUser(
-        h.uow(),
+        h.units,
         ChangedDuringTheCheck(),
         h.issuer,
         h.tokens,

@@ -18,7 +18,7 @@ OWNER = UUID(int=50_001)
 
 
 async def test_the_demo_book_is_realistic_and_valid(h: Harness) -> None:
-    result = await FillDemoBook(h.uow(), h.ids, h.clock).execute(
+    result = await FillDemoBook(h.units, h.ids, h.clock).execute(
         FillDemoBookCommand(OWNER, seed=7, clients=12)
     )
 
@@ -44,7 +44,7 @@ async def test_the_demo_book_is_realistic_and_valid(h: Harness) -> None:
 async def test_the_same_seed_gives_the_same_book(h: Harness) -> None:
     other = Harness()
     for world in (h, other):
-        await FillDemoBook(world.uow(), world.ids, world.clock).execute(
+        await FillDemoBook(world.units, world.ids, world.clock).execute(
             FillDemoBookCommand(OWNER, seed=3, clients=8)
         )
 
@@ -58,7 +58,7 @@ async def test_the_same_seed_gives_the_same_book(h: Harness) -> None:
 
 
 async def test_filling_twice_adds_nothing(h: Harness) -> None:
-    fill = FillDemoBook(h.uow(), h.ids, h.clock)
+    fill = FillDemoBook(h.units, h.ids, h.clock)
     await fill.execute(FillDemoBookCommand(OWNER, seed=1, clients=5))
     before = (len(h.store.tables.clients), len(h.store.tables.meetings), h.store.commits)
 
@@ -70,8 +70,8 @@ async def test_filling_twice_adds_nothing(h: Harness) -> None:
 
 async def test_demo_clients_go_to_the_given_owner_only(h: Harness) -> None:
     other = UUID(int=50_002)
-    await FillDemoBook(h.uow(), h.ids, h.clock).execute(FillDemoBookCommand(other, clients=3))
-    result = await FillDemoBook(h.uow(), h.ids, h.clock).execute(
+    await FillDemoBook(h.units, h.ids, h.clock).execute(FillDemoBookCommand(other, clients=3))
+    result = await FillDemoBook(h.units, h.ids, h.clock).execute(
         FillDemoBookCommand(OWNER, clients=3)
     )
     assert result.clients_added == 3  # the other owner's identical names do not count
@@ -79,7 +79,7 @@ async def test_demo_clients_go_to_the_given_owner_only(h: Harness) -> None:
 
 
 async def test_a_demo_book_of_no_clients_writes_nothing(h: Harness) -> None:
-    result = await FillDemoBook(h.uow(), h.ids, h.clock).execute(
+    result = await FillDemoBook(h.units, h.ids, h.clock).execute(
         FillDemoBookCommand(OWNER, clients=0)
     )
     assert (result.clients_added, result.meetings_added) == (0, 0)
@@ -91,7 +91,7 @@ async def test_list_accounts_needs_no_admin_and_pages(h: Harness) -> None:
         h.clock.advance(seconds=1)
         await h.user(f"user{n}@example.com")
 
-    page = await ListAccounts(h.uow()).execute(PageRequest(limit=2))
+    page = await ListAccounts(h.units).execute(PageRequest(limit=2))
 
     assert page.total == 3
     assert [u.email for u in page.items] == ["user0@example.com", "user1@example.com"]

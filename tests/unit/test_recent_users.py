@@ -95,7 +95,7 @@ def test_a_zero_ttl_caches_nothing() -> None:
 
 async def test_identify_user_reuses_a_recent_user_until_it_expires(h: Harness) -> None:
     clock = FakeClock()
-    identify = IdentifyUser(h.uow, h.issuer, TtlRecentUsers(ttl_seconds=5, clock=clock))
+    identify = IdentifyUser(h.units, h.issuer, TtlRecentUsers(ttl_seconds=5, clock=clock))
     user = await h.user()
     pair = await h.login()
     assert (await identify.execute(pair.access_token)).id == user.id
@@ -109,8 +109,8 @@ async def test_identify_user_reuses_a_recent_user_until_it_expires(h: Harness) -
 
 async def test_a_profile_change_here_is_seen_at_once(h: Harness) -> None:
     recent = TtlRecentUsers(ttl_seconds=60)
-    identify = IdentifyUser(h.uow, h.issuer, recent)
-    update = UpdateProfile(h.uow(), h.hasher, h.clock, recent)
+    identify = IdentifyUser(h.units, h.issuer, recent)
+    update = UpdateProfile(h.units, h.hasher, h.clock, recent)
     user = await h.user()
     pair = await h.login()
     await identify.execute(pair.access_token)
@@ -120,7 +120,7 @@ async def test_a_profile_change_here_is_seen_at_once(h: Harness) -> None:
 
 async def test_inactive_users_are_never_cached(h: Harness) -> None:
     recent = TtlRecentUsers(ttl_seconds=60)
-    identify = IdentifyUser(h.uow, h.issuer, recent)
+    identify = IdentifyUser(h.units, h.issuer, recent)
     user = await h.user()
     pair = await h.login()
     h.store.tables.users[user.id].is_active = False
@@ -131,7 +131,7 @@ async def test_inactive_users_are_never_cached(h: Harness) -> None:
 
 async def test_one_identify_user_serves_concurrent_requests(h: Harness) -> None:
     """Shared by every request, it opens a unit of work of its own for each read."""
-    identify = IdentifyUser(h.uow, h.issuer, TtlRecentUsers(ttl_seconds=0))  # never cached
+    identify = IdentifyUser(h.units, h.issuer, TtlRecentUsers(ttl_seconds=0))  # never cached
     users = [await h.user(f"user{i}@example.com") for i in range(5)]
     pairs = [await h.login(user.email) for user in users]
     seen = await asyncio.gather(*(identify.execute(pair.access_token) for pair in pairs * 3))

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.memory.repositories import InMemoryClientRepository, InMemoryUserRepository
 from adapters.memory.store import InMemoryStorage, InMemoryStore
-from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitsOfWork
 from application.auth import UpdateProfile, UpdateProfileCommand
 from application.clients import ClientDraft, DeleteClient, ImportClients, ImportClientsCommand
 from application.health import CheckReadiness
@@ -185,12 +185,26 @@ class FaultyUnitOfWork(InMemoryUnitOfWork):
             setattr(self, name, cls(self._tables))
 
 
+class FaultyUnits(InMemoryUnitsOfWork):
+    """Units of work whose repositories named in ``repositories`` are replaced."""
+
+    def __init__(self, store: InMemoryStore, **repositories: type) -> None:
+        super().__init__(store)
+        self._repositories = repositories
+
+    def reading(self) -> FaultyUnitOfWork:
+        return FaultyUnitOfWork(self._store, **self._repositories)
+
+    def writing(self) -> FaultyUnitOfWork:
+        return FaultyUnitOfWork(self._store, **self._repositories)
+
+
 async def test_delete_client_failing_after_detaching_meetings_leaves_everything(
     h: Harness,
 ) -> None:
     client = await h.client(OWNER, "Acme")
     meeting = await h.meeting(OWNER, client_id=client.id)
-    delete = DeleteClient(FaultyUnitOfWork(h.store, clients=ExplodingDelete))
+    delete = DeleteClient(FaultyUnits(h.store, clients=ExplodingDelete))
 
     with pytest.raises(RuntimeError):
         await delete.execute(OWNER, client.id)
@@ -201,7 +215,7 @@ async def test_delete_client_failing_after_detaching_meetings_leaves_everything(
 
 async def test_import_failing_in_its_second_batch_keeps_not_even_the_first(h: Harness) -> None:
     ExplodingAddMany.batches = 0
-    importer = ImportClients(FaultyUnitOfWork(h.store, clients=ExplodingAddMany), h.ids, h.clock)
+    importer = ImportClients(FaultyUnits(h.store, clients=ExplodingAddMany), h.ids, h.clock)
     rows = [ClientDraft(n, f"Client {n}") for n in range(2, 8)]
 
     with pytest.raises(RuntimeError):
@@ -217,7 +231,7 @@ async def test_password_change_failing_after_revoking_sessions_revokes_nothing(
 ) -> None:
     user = await h.user()
     pair = await h.login()
-    change = UpdateProfile(FaultyUnitOfWork(h.store, users=ExplodingUserUpdate), h.hasher, h.clock)
+    change = UpdateProfile(FaultyUnits(h.store, users=ExplodingUserUpdate), h.hasher, h.clock)
 
     with pytest.raises(RuntimeError):
         await change.execute(
