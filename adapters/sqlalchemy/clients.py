@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Row,
     Select,
     String,
     Table,
@@ -102,9 +103,8 @@ def contact_to_row(client_id: UUID, position: int, contact: Contact) -> dict[str
     }
 
 
-# Mappers read rows by position (attribute access on a Row costs several times more):
-# a row starts with the columns of CLIENT_COLUMNS / CONTACT_COLUMNS, in that order,
-# whatever follows them. A dict lookup, not an Enum call, gives a stored kind back.
+# Mappers read rows by column name, like the user adapter's. A dict lookup, not an Enum
+# call, gives a stored kind back.
 CLIENT_COLUMNS = tuple(clients.c)
 CONTACT_COLUMNS = (
     contacts.c.id,
@@ -113,40 +113,42 @@ CONTACT_COLUMNS = (
     contacts.c.label,
     contacts.c.created_at,
 )
-_CLIENT_WIDTH = len(CLIENT_COLUMNS)
-_CONTACT_WIDTH = len(CONTACT_COLUMNS)
 _KINDS = {kind.value: kind for kind in ContactKind}
 
 
-def contact_from_row(row: Sequence[Any]) -> Contact:
-    id_, kind, value, label, created_at = row[:_CONTACT_WIDTH]
-    return Contact(id=id_, kind=_KINDS[kind], value=value, label=label, created_at=created_at)
+def contact_from_row(row: Row[Any]) -> Contact:
+    return Contact(
+        id=row.id,
+        kind=_KINDS[row.kind],
+        value=row.value,
+        label=row.label,
+        created_at=row.created_at,
+    )
 
 
-def client_from_row(row: Sequence[Any], contact_list: list[Contact]) -> Client:
-    (
-        id_,
-        owner_id,
-        name,
-        name_key,
-        company,
-        _company_key,
-        notes,
-        created_at,
-        updated_at,
-        version,
-    ) = row[:_CLIENT_WIDTH]
+def joined_contact_from_row(row: Row[Any]) -> Contact:
+    """A contact from a client row joined with it (its columns named ``contact_*``)."""
+    return Contact(
+        id=row.contact_id,
+        kind=_KINDS[row.contact_kind],
+        value=row.contact_value,
+        label=row.contact_label,
+        created_at=row.contact_created_at,
+    )
+
+
+def client_from_row(row: Row[Any], contact_list: list[Contact]) -> Client:
     return Client(
-        id=id_,
-        owner_id=owner_id,
-        name=name,
-        name_key=name_key,
-        company=company,
-        notes=notes,
-        created_at=created_at,
-        updated_at=updated_at,
+        id=row.id,
+        owner_id=row.owner_id,
+        name=row.name,
+        name_key=row.name_key,
+        company=row.company,
+        notes=row.notes,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         contacts=contact_list,
-        version=version,
+        version=row.version,
     )
 
 
@@ -316,9 +318,7 @@ class SqlAlchemyClientRepository(ClientRepository):
         if not rows:
             return None
         # Each row is the client's columns, then one contact's (all None without contacts).
-        contact_list = [
-            contact_from_row(row[_CLIENT_WIDTH:]) for row in rows if row[_CLIENT_WIDTH] is not None
-        ]
+        contact_list = [joined_contact_from_row(row) for row in rows if row.contact_id is not None]
         self._db.loaded_contacts[client_id] = [c.id for c in contact_list]
         return client_from_row(rows[0], contact_list)
 
@@ -408,16 +408,16 @@ class SqlAlchemyClientRepository(ClientRepository):
             if page.offset:
                 total = (await self._db.execute(_LIST_COUNT[search], params)).scalar_one()
             return Page([], total, page.limit, page.offset)
-        by_client: dict[UUID, list[Contact]] = {row[0]: [] for row in rows}
+        by_client: dict[UUID, list[Contact]] = {row.id: [] for row in rows}
         # One statement for the contacts of the whole page, whatever its size.
         on_postgresql = self._db.conn.dialect.name == "postgresql"
         contacts_of = _CONTACTS_OF_ANY if on_postgresql else _CONTACTS_OF_IN
         contact_rows = await self._db.execute(contacts_of, {"client_ids": list(by_client)})
         for contact_row in contact_rows:
-            by_client[contact_row[_CONTACT_WIDTH]].append(contact_from_row(contact_row))
+            by_client[contact_row.client_id].append(contact_from_row(contact_row))
         return Page(
-            [client_from_row(row, by_client[row[0]]) for row in rows],
-            rows[0][_CLIENT_WIDTH],
+            [client_from_row(row, by_client[row.id]) for row in rows],
+            rows[0].total,
             page.limit,
             page.offset,
         )

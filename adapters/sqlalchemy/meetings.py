@@ -92,36 +92,22 @@ def meeting_to_row(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-# The mapper reads a row by position (attribute access on a Row costs several times
-# more): a row starts with the columns of MEETING_COLUMNS, in that order.
 MEETING_COLUMNS = tuple(meetings.c)
-_WIDTH = len(MEETING_COLUMNS)
 
 
-def meeting_from_row(row: Sequence[Any]) -> Meeting:
-    (
-        id_,
-        owner_id,
-        client_id,
-        starts_at,
-        duration_minutes,
-        revenue_cents,
-        notes,
-        created_at,
-        updated_at,
-        version,
-    ) = row[:_WIDTH]
+def meeting_from_row(row: Row[Any]) -> Meeting:
+    """A meeting from a row holding the meetings table's columns, read by name."""
     return Meeting(
-        id=id_,
-        owner_id=owner_id,
-        client_id=client_id,
-        starts_at=starts_at,
-        duration_minutes=duration_minutes,
-        revenue=from_cents(revenue_cents),
-        notes=notes,
-        created_at=created_at,
-        updated_at=updated_at,
-        version=version,
+        id=row.id,
+        owner_id=row.owner_id,
+        client_id=row.client_id,
+        starts_at=row.starts_at,
+        duration_minutes=row.duration_minutes,
+        revenue=from_cents(row.revenue_cents),
+        notes=row.notes,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
     )
 
 
@@ -298,7 +284,7 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
         params["offset"] = page.offset
         rows = (await self._db.execute(_LIST_PAGE[shape, query.sort], params)).all()
         if rows:
-            total = rows[0][_WIDTH]
+            total = rows[0].total
         elif page.offset:
             total = (await self._db.execute(_LIST_COUNT[shape], params)).scalar_one()
         else:
