@@ -13,7 +13,7 @@ from uuid import UUID
 from application.concurrency import ANY, Precondition, retry_lost_races
 from application.patch import UNSET, Patch
 from application.views import MeetingView, RevenueReportView, Versioned
-from domain.errors import ClientNotFound, MeetingNotFound, PreconditionFailed
+from domain.errors import MeetingNotFound, PreconditionFailed
 from domain.meetings import Meeting
 from domain.pagination import Page
 from domain.ports import Clock, IdGenerator, UnitsOfWork
@@ -49,8 +49,7 @@ class ScheduleMeeting:
             now=self._clock.now(),
         )
         async with self._uow as uow:
-            if not await uow.meetings.add(meeting):
-                raise ClientNotFound()
+            await uow.meetings.add(meeting)  # ClientNotFound: not the owner's client
             await uow.commit()
         return MeetingView.of(meeting)
 
@@ -107,10 +106,6 @@ class UpdateMeeting:
             cmd.precondition.check(meeting.version)
             now = self._clock.now()
             if cmd.client_id is not UNSET and cmd.client_id != meeting.client_id:
-                if cmd.client_id is not None and not await uow.clients.exists(
-                    cmd.client_id, owner_id=cmd.owner_id
-                ):
-                    raise ClientNotFound()
                 meeting.assign_client(cmd.client_id, now=now)
             if cmd.starts_at is not UNSET:
                 meeting.reschedule(cmd.starts_at, now=now)
@@ -120,7 +115,7 @@ class UpdateMeeting:
                 meeting.set_revenue(cmd.revenue, now=now)
             if cmd.notes is not UNSET:
                 meeting.set_notes(cmd.notes, now=now)
-            await uow.meetings.update(meeting)
+            await uow.meetings.update(meeting)  # ClientNotFound: not the owner's client
             await uow.commit()
         return Versioned(MeetingView.of(meeting), meeting.version)
 

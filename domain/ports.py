@@ -95,11 +95,12 @@ class ClientRepository(Protocol):
 
 
 class MeetingRepository(Protocol):
-    async def add(self, meeting: Meeting) -> bool:
-        """Store a new meeting, unless it names a client that is not its owner's.
+    async def add(self, meeting: Meeting) -> None:
+        """Store a new meeting.
 
-        ``False``, with nothing stored, in that case. Checking and storing are one step,
-        so that a scheduled meeting costs one statement, not a lookup and then a write.
+        The rule that a meeting may only reference a client of its own owner lives here,
+        for ``add`` and ``update`` alike: a meeting naming any other client is not stored,
+        and ``ClientNotFound`` is raised. Checking and storing are one step (ADR 0016).
         """
 
     async def add_many(self, meetings: Sequence[Meeting]) -> None:
@@ -108,7 +109,9 @@ class MeetingRepository(Protocol):
     async def get(self, meeting_id: UUID, *, owner_id: UUID) -> Meeting | None: ...
 
     async def update(self, meeting: Meeting) -> None:
-        """Compare-and-set on ``meeting.version``, like ``UserRepository.update``."""
+        """Compare-and-set on ``meeting.version``, like ``UserRepository.update``; a
+        meeting naming a client that is not its owner's is ``ClientNotFound`` (see
+        ``add``)."""
 
     async def delete(self, meeting_id: UUID, *, owner_id: UUID, version: int | None = None) -> bool:
         """Delete the meeting (only at ``version``, when given); ``False`` if none was."""

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from adapters.memory.store import Tables
 from domain.clients import Client
-from domain.errors import ClientNameTaken, ConcurrentUpdate, EmailTaken
+from domain.errors import ClientNameTaken, ClientNotFound, ConcurrentUpdate, EmailTaken
 from domain.meetings import Meeting
 from domain.pagination import Page, PageRequest
 from domain.ports import (
@@ -183,14 +183,9 @@ class InMemoryMeetingRepository(MeetingRepository):
     def __init__(self, tables: Callable[[], Tables]) -> None:
         self._tables = tables
 
-    async def add(self, meeting: Meeting) -> bool:
-        tables = self._tables()
-        if meeting.client_id is not None:
-            client = tables.clients.get(meeting.client_id)
-            if client is None or client.owner_id != meeting.owner_id:
-                return False
-        tables.meetings[meeting.id] = copy.copy(meeting)
-        return True
+    async def add(self, meeting: Meeting) -> None:
+        self._check_client(meeting)
+        self._tables().meetings[meeting.id] = copy.copy(meeting)
 
     async def add_many(self, meetings: Sequence[Meeting]) -> None:
         stored = self._tables().meetings
@@ -204,6 +199,7 @@ class InMemoryMeetingRepository(MeetingRepository):
         return copy.copy(meeting)
 
     async def update(self, meeting: Meeting) -> None:
+        self._check_client(meeting)
         stored = self._tables().meetings
         _compare_and_advance(stored.get(meeting.id), meeting)
         stored[meeting.id] = copy.copy(meeting)
@@ -217,6 +213,12 @@ class InMemoryMeetingRepository(MeetingRepository):
             return False
         del stored[meeting_id]
         return True
+
+    def _check_client(self, meeting: Meeting) -> None:
+        if meeting.client_id is not None:
+            client = self._tables().clients.get(meeting.client_id)
+            if client is None or client.owner_id != meeting.owner_id:
+                raise ClientNotFound()
 
     def _select(self, f: MeetingFilter, *, newest_first: bool) -> list[Meeting]:
         found = [m for m in self._tables().meetings.values() if _matches(m, f)]

@@ -34,7 +34,7 @@ from adapters.sqlalchemy.clients import clients
 from adapters.sqlalchemy.connection import Db
 from adapters.sqlalchemy.errors import domain_errors
 from adapters.sqlalchemy.schema import UtcDateTime, metadata, utc_month
-from domain.errors import ConcurrentUpdate
+from domain.errors import ClientNotFound, ConcurrentUpdate
 from domain.meetings import Meeting
 from domain.pagination import Page
 from domain.ports import MeetingRepository
@@ -130,6 +130,12 @@ _GET = select(*MEETING_COLUMNS).where(
 _UPDATE = meetings.update().where(
     meetings.c.id == bindparam("meeting_id"), meetings.c.version == bindparam("seen_version")
 )
+# The same, for a meeting with a client: only if that client is its owner's.
+_OWNED_CLIENT = exists().where(
+    clients.c.id == bindparam("owned_client"), clients.c.owner_id == bindparam("owner")
+)
+_UPDATE_FOR_OWNED_CLIENT = _UPDATE.where(_OWNED_CLIENT)
+_CLIENT_IS_OWNED = select(_OWNED_CLIENT)
 _DELETE = meetings.delete().where(
     meetings.c.id == bindparam("meeting_id"), meetings.c.owner_id == bindparam("owner")
 )
@@ -242,12 +248,13 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
     def __init__(self, db: Db) -> None:
         self._db = db
 
-    async def add(self, meeting: Meeting) -> bool:
+    async def add(self, meeting: Meeting) -> None:
         if meeting.client_id is None:
             await self._db.execute(_INSERT, meeting_to_row(meeting))
-            return True
+            return
         result = await self._db.execute(_INSERT_FOR_OWNED_CLIENT, meeting_to_row(meeting))
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            raise ClientNotFound()
 
     async def add_many(self, meetings_: Sequence[Meeting]) -> None:
         if meetings_:
@@ -263,10 +270,21 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
         params["seen_version"] = meeting.version
         params["version"] = meeting.version + 1
         del params["owner_id"], params["created_at"]
-        result = await self._db.execute(_UPDATE, params)
+        if meeting.client_id is None:
+            result = await self._db.execute(_UPDATE, params)
+        else:
+            params["owned_client"] = meeting.client_id
+            params["owner"] = meeting.owner_id
+            result = await self._db.execute(_UPDATE_FOR_OWNED_CLIENT, params)
         if result.rowcount != 1:
+            if meeting.client_id is not None and not await self._client_is_owned(meeting):
+                raise ClientNotFound()
             raise ConcurrentUpdate()
         meeting.version += 1
+
+    async def _client_is_owned(self, meeting: Meeting) -> bool:
+        params = {"owned_client": meeting.client_id, "owner": meeting.owner_id}
+        return bool((await self._db.execute(_CLIENT_IS_OWNED, params)).scalar_one())
 
     async def delete(self, meeting_id: UUID, *, owner_id: UUID, version: int | None = None) -> bool:
         params: dict[str, Any] = {"meeting_id": meeting_id, "owner": owner_id}

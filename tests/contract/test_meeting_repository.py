@@ -10,6 +10,7 @@ import pytest
 
 from application.clients import DeleteClient
 from domain.clients import Client
+from domain.errors import ClientNotFound
 from domain.meetings import Meeting
 from domain.pagination import PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort, Period
@@ -72,7 +73,7 @@ async def test_a_meeting_round_trips_exactly(backend: Backend, revenue: str) -> 
         notes="Kick-off ☕ — «devis» 100% _done_",
     )
     async with backend.new_uow() as uow:
-        assert await uow.meetings.add(original)
+        await uow.meetings.add(original)
         await uow.commit()
     async with backend.new_uow() as uow:
         loaded = await uow.meetings.get(original.id, owner_id=owner.id)
@@ -95,10 +96,11 @@ async def test_add_stores_a_meeting_only_with_one_of_its_owners_clients(
     with_theirs = meeting(owner.id, T0, client_id=theirs.id)
     with_nobody = meeting(owner.id, T0, client_id=uuid4())
     async with backend.new_uow() as uow:
-        assert await uow.meetings.add(without_client)
-        assert await uow.meetings.add(with_mine)
-        assert not await uow.meetings.add(with_theirs)
-        assert not await uow.meetings.add(with_nobody)
+        await uow.meetings.add(without_client)
+        await uow.meetings.add(with_mine)
+        for refused in (with_theirs, with_nobody):
+            with pytest.raises(ClientNotFound):
+                await uow.meetings.add(refused)
         await uow.commit()
     async with backend.new_uow() as uow:
         assert await uow.meetings.get(without_client.id, owner_id=owner.id) == without_client
@@ -107,6 +109,33 @@ async def test_add_stores_a_meeting_only_with_one_of_its_owners_clients(
         assert await uow.meetings.get(with_nobody.id, owner_id=owner.id) is None
         page = await uow.meetings.list(MeetingQuery(MeetingFilter(owner.id), PageRequest()))
     assert page.total == 2
+
+
+async def test_update_keeps_a_meeting_with_one_of_its_owners_clients(backend: Backend) -> None:
+    """The same rule as ``add``, in the same place: the repository's write."""
+    owner, stranger = await add_user(backend), await add_user(backend)
+    acme = await add_client(backend, owner.id, "Acme")
+    globex = await add_client(backend, owner.id, "Globex")
+    theirs = await add_client(backend, stranger.id, "Theirs")
+    kept = meeting(owner.id, T0, client_id=acme.id)
+    await store(backend, kept)
+    for refused in (theirs.id, uuid4()):
+        async with backend.new_uow() as uow:
+            moved = await uow.meetings.get(kept.id, owner_id=owner.id)
+            assert moved is not None
+            moved.assign_client(refused, now=T0)
+            with pytest.raises(ClientNotFound):
+                await uow.meetings.update(moved)
+    async with backend.new_uow() as uow:
+        moved = await uow.meetings.get(kept.id, owner_id=owner.id)
+        assert moved is not None
+        moved.assign_client(globex.id, now=T0)
+        await uow.meetings.update(moved)
+        await uow.commit()
+    async with backend.new_uow() as uow:
+        stored = await uow.meetings.get(kept.id, owner_id=owner.id)
+    assert stored is not None
+    assert (stored.client_id, stored.version) == (globex.id, kept.version + 1)
 
 
 async def test_get_update_and_delete_respect_the_owner(backend: Backend) -> None:
