@@ -19,6 +19,7 @@ from domain.pagination import Page
 from domain.ports import Clock, IdGenerator, UnitsOfWork
 from domain.queries import MeetingFilter, MeetingQuery, Period
 from domain.reports import MeetingExportRow, ReportGrouping, RevenueGroup, RevenueTotals
+from domain.time import iso_utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,7 @@ def _export_cells(row: MeetingExportRow) -> tuple[str, ...]:
         str(row.id),
         "" if row.client_id is None else str(row.client_id),
         _safe_cell(row.client_name),
-        row.starts_at.isoformat(),
+        iso_utc(row.starts_at),
         str(row.duration_minutes),
         f"{row.revenue:.2f}",
         _safe_cell(row.notes),

@@ -29,3 +29,9 @@ def require_aware(moment: datetime, *, field: str) -> datetime:
             f"{field} must fall in the years {EARLIEST_YEAR} to {LATEST_YEAR}.", field=field
         )
     return moment.astimezone(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """An instant as the API writes it: ISO 8601 in UTC, ending in ``Z``."""
+    text = moment.astimezone(UTC).isoformat()
+    return text[: -len("+00:00")] + "Z"

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.telemetry import TelemetryConfig
 
 from container import Container
 from entrypoints.http import security
+from entrypoints.http.cors import ProblemCORSMiddleware
 from entrypoints.http.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from entrypoints.http.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from entrypoints.http.openapi import install_openapi
@@ -73,6 +73,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        # A trailing slash is a plain 404: Starlette's redirect would build an absolute
+        # URL from the request's Host header, echoing whatever the caller sent.
+        redirect_slashes=False,
     )
     app.state.container = container
     install_problem_handlers(app)
@@ -83,7 +86,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],

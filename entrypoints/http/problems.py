@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from domain.errors import (
     AuthenticationFailed,
@@ -189,9 +190,24 @@ async def http_exception_handler(request: Request, error: Exception) -> Response
     assert isinstance(error, StarletteHTTPException)  # noqa: S101
     status = error.status_code
     detail = error.detail if isinstance(error.detail, str) else None
+    headers = dict(error.headers or {})
     if status == 404 and detail == "Not Found":
         detail = "No such route."
-    return problem_response(status, detail=detail, headers=error.headers)
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem_response(status, detail=detail, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of every route on the request's path (Starlette's own 405 names only
+    the first route that matched the path, e.g. ``POST`` alone for ``PUT /clients``)."""
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "GET"}
+    for route in request.app.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

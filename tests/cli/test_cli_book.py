@@ -197,7 +197,7 @@ def test_export_to_stdout_is_the_meetings_csv(cli: Cli, user: str) -> None:
     assert [row[2] for row in rows[1:]] == ["Acme Corp", "Globex", "Acme Corp", "", ""]
     assert [row[5] for row in rows[1:]] == ["100.00", "300.25", "50.00", "0.00", "999.00"]
     assert rows[3][6] == '\'=HYPERLINK("x")'  # formulas are neutralised
-    assert rows[1][3] == "2026-01-10T09:00:00+00:00"
+    assert rows[1][3] == "2026-01-10T09:00:00Z"
 
 
 def test_export_to_a_file_with_a_period(cli: Cli, user: str, tmp_path: Path) -> None:

@@ -151,8 +151,8 @@ async def test_export_writes_a_header_and_one_row_per_meeting_oldest_first(h: Ha
         "notes",
     ]
     assert rows[1:] == [
-        [str(early.id), "", "", "2026-01-01T00:00:00+00:00", "30", "0.50", "intro"],
-        [str(late.id), str(acme.id), "Acme", "2026-02-01T00:00:00+00:00", "90", "1250.00", ""],
+        [str(early.id), "", "", "2026-01-01T00:00:00Z", "30", "0.50", "intro"],
+        [str(late.id), str(acme.id), "Acme", "2026-02-01T00:00:00Z", "90", "1250.00", ""],
     ]
     assert text.endswith("\r\n")
     text.encode("utf-8")  # plain text, encodable as UTF-8
@@ -168,7 +168,7 @@ async def test_export_applies_the_filters(h: Harness) -> None:
 
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 2
-    assert rows[1][1:4] == [str(acme.id), "Acme", "2026-01-01T00:00:00+00:00"]
+    assert rows[1][1:4] == [str(acme.id), "Acme", "2026-01-01T00:00:00Z"]
 
 
 async def test_export_with_nothing_to_export_is_just_the_header(h: Harness) -> None:

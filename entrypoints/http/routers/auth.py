@@ -17,7 +17,7 @@ from container import Container
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
-from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routers import API_PREFIX, created
 from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.auth import (
     LoginIn,
@@ -37,14 +37,16 @@ router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=ApiRo
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
     summary="Create an account",
-    responses=problems(409, 422),
+    responses={**created("account"), **problems(409, 422)},
 )
 @inject
 async def register(
     body: RegisterIn,
     register: Annotated[RegisterUser, Provide[Container.register_user]],
 ) -> ViewResponse:
-    return ViewResponse(await register.execute(body.to_command()), status_code=201)
+    user = await register.execute(body.to_command())
+    # The account is reached as /users/me, with its own token.
+    return ViewResponse(user, status_code=201, headers={"Location": f"{API_PREFIX}/users/me"})
 
 
 @router.post(

@@ -23,7 +23,7 @@ from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
-from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routers import API_PREFIX, created
 from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.clients import (
     ClientIn,
@@ -49,7 +49,7 @@ router = APIRouter(
     status_code=status.HTTP_201_CREATED,
     response_model=ClientOut,
     summary="Add a client, with its contacts (all or nothing)",
-    responses=problems(409, 422),
+    responses={**created("client"), **problems(409, 422)},
 )
 @inject
 async def add_client(
@@ -57,7 +57,9 @@ async def add_client(
     user: CurrentUser,
     add: Annotated[AddClient, Provide[Container.add_client]],
 ) -> ViewResponse:
-    return ViewResponse(await add.execute(body.to_command(owner_id=user.id)), status_code=201)
+    client = await add.execute(body.to_command(owner_id=user.id))
+    location = f"{API_PREFIX}/clients/{client.id}"
+    return ViewResponse(client, status_code=201, headers={"Location": location})
 
 
 @router.get(
@@ -141,7 +143,7 @@ async def delete_client(
     status_code=status.HTTP_201_CREATED,
     response_model=ContactOut,
     summary="Add a contact to a client",
-    responses=problems(404, 422),
+    responses={**created("contact"), **problems(404, 422)},
 )
 @inject
 async def add_contact(
@@ -151,7 +153,8 @@ async def add_contact(
     add: Annotated[AddContact, Provide[Container.add_contact]],
 ) -> ViewResponse:
     contact = await add.execute(AddContactCommand(user.id, client_id, body.to_draft()))
-    return ViewResponse(contact, status_code=201)
+    location = f"{API_PREFIX}/clients/{client_id}/contacts/{contact.id}"
+    return ViewResponse(contact, status_code=201, headers={"Location": location})
 
 
 @router.delete(

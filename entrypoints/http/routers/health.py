@@ -25,12 +25,21 @@ _ALIVE = Liveness(status="ok")
 _READY = Readiness(status="ok", database="ok")
 
 
+# HEAD wherever GET is, as RFC 9110 expects and load balancers like to probe: one route
+# per method, so each operation has its own id in the OpenAPI document.
 @router.get("", response_model=Liveness, summary="The process answers (touches nothing)")
+@router.head("", response_model=Liveness, summary="The process answers (touches nothing)")
 async def live() -> Liveness:
     return _ALIVE
 
 
 @router.get(
+    "/ready",
+    response_model=Readiness,
+    summary="The database answers too",
+    responses=problems(503),
+)
+@router.head(
     "/ready",
     response_model=Readiness,
     summary="The database answers too",

@@ -22,7 +22,7 @@ from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
 from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
-from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routers import API_PREFIX, created
 from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.fields import IsoDatetime, QueryInt
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
@@ -64,7 +64,7 @@ Filter = Annotated[MeetingFilter, Depends(meeting_filter)]
     status_code=status.HTTP_201_CREATED,
     response_model=MeetingOut,
     summary="Schedule (or record) a meeting",
-    responses=problems(404, 422),
+    responses={**created("meeting"), **problems(404, 422)},
 )
 @inject
 async def schedule_meeting(
@@ -73,7 +73,8 @@ async def schedule_meeting(
     schedule: Annotated[ScheduleMeeting, Provide[Container.schedule_meeting]],
 ) -> ViewResponse:
     meeting = await schedule.execute(body.to_command(owner_id=user.id))
-    return ViewResponse(meeting, status_code=201)
+    location = f"{API_PREFIX}/meetings/{meeting.id}"
+    return ViewResponse(meeting, status_code=201, headers={"Location": location})
 
 
 @router.get("", response_model=MeetingPage, summary="List my meetings", responses=problems(422))
