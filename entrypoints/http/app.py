@@ -17,6 +17,7 @@ from fastapi.telemetry import TelemetryConfig
 from container import Container
 from entrypoints.http import security
 from entrypoints.http.cors import ProblemCORSMiddleware
+from entrypoints.http.docs import install_docs
 from entrypoints.http.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from entrypoints.http.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
 from entrypoints.http.openapi import install_openapi
@@ -73,6 +74,9 @@ def create_app(container: Container | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
+        # /docs and /redoc are served from installed assets instead (entrypoints.http.docs).
+        docs_url=None,
+        redoc_url=None,
         # A trailing slash is a plain 404: Starlette's redirect would build an absolute
         # URL from the request's Host header, echoing whatever the caller sent.
         redirect_slashes=False,
@@ -80,6 +84,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.container = container
     install_problem_handlers(app)
     install_openapi(app)
+    install_docs(app)
 
     # Listed innermost first: the last one added sees the request first.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -63,14 +63,14 @@ class BodyLimitMiddleware:
         await self.app(scope, counted_receive, send)
 
 
-# Everything here is JSON or CSV for programs, never a page to frame or sniff; Swagger UI
-# (``/docs``) loads its script and styles from a CDN, so it gets a policy that allows them.
+# Everything here is JSON or CSV for programs, never a page to frame or sniff; the docs
+# pages (``/docs``, ``/redoc``) run their assets from this server only (entrypoints.http.
+# docs) plus the inline script that starts them, and ReDoc's search worker (a blob).
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 _DOCS_CSP = (
-    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-    b"frame-ancestors 'none'"
+    b"default-src 'none'; script-src 'self' 'unsafe-inline'; "
+    b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    b"worker-src 'self' blob:; frame-ancestors 'none'"
 )
 _COMMON: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),

@@ -30,6 +30,7 @@ from domain.errors import (
     RateLimited,
     StorageUnavailable,
 )
+from entrypoints.http.security import TOKEN_URL
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE = "about:blank"  # the status says it all; ``code`` refines it
@@ -98,6 +99,12 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[FieldProblem] | None = Field(None, description="Only on 422: every invalid input.")
+    error: str | None = Field(
+        None, description="Only from /auth/token: the OAuth2 error code (RFC 6749, 5.2)."
+    )
+    error_description: str | None = Field(
+        None, description="Only from /auth/token: why, for OAuth2 clients such as Swagger UI."
+    )
     request_id: str | None = Field(None, description="Only on 500: quote it to support.")
 
 
@@ -161,7 +168,14 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
             code, detail = "validation_error", _INVALID_DETAIL
     if isinstance(error, StorageUnavailable):
         log.warning("storage unavailable on %s %s", request.method, request.url.path)
-    return problem_response(status, code=code, detail=detail, errors=errors, headers=headers)
+    return problem_response(
+        status,
+        code=code,
+        detail=detail,
+        errors=errors,
+        headers=headers,
+        extra=_oauth2_error(request, status, detail),
+    )
 
 
 def _clean(error: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,12 +192,37 @@ _INVALID_DETAIL = "The request is not valid; see errors."
 
 async def request_validation_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)  # noqa: S101
+    errors = [_clean(item) for item in error.errors()]
     return problem_response(
         422,
         code="validation_error",
         detail=_INVALID_DETAIL,
-        errors=[_clean(item) for item in error.errors()],
+        errors=errors,
+        extra=_oauth2_error(request, 422, "; ".join(_describe(item) for item in errors)),
     )
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    return f"{error['loc'][-1]}: {error['msg']}" if error["loc"] else str(error["msg"])
+
+
+# OAuth2 clients (Swagger UI's Authorize dialog among them) read ``error`` and
+# ``error_description`` from a token endpoint's failure (RFC 6749, section 5.2), so the
+# token route's problems carry them as well.
+_OAUTH2_ERROR_BY_STATUS: Mapping[int, str] = {
+    401: "invalid_grant",
+    422: "invalid_request",
+    400: "invalid_request",
+    429: "temporarily_unavailable",
+    503: "temporarily_unavailable",
+}
+
+
+def _oauth2_error(request: Request, status: int, description: str) -> dict[str, str] | None:
+    if request.url.path != TOKEN_URL:
+        return None
+    error = _OAUTH2_ERROR_BY_STATUS.get(status, "invalid_request")
+    return {"error": error, "error_description": description}
 
 
 async def http_exception_handler(request: Request, error: Exception) -> Response:
@@ -195,7 +234,8 @@ async def http_exception_handler(request: Request, error: Exception) -> Response
         detail = "No such route."
     if status == 405:
         headers["Allow"] = ", ".join(allowed_methods(request))
-    return problem_response(status, detail=detail, headers=headers)
+    extra = _oauth2_error(request, status, detail or HTTPStatus(status).phrase)
+    return problem_response(status, detail=detail, headers=headers, extra=extra)
 
 
 def allowed_methods(request: Request) -> list[str]:

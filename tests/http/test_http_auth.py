@@ -429,3 +429,21 @@ async def test_admin_users_is_for_admins_only(
         422,
         "validation_error",
     )
+
+
+@storage_independent
+async def test_token_errors_speak_oauth2_as_well(api: httpx.AsyncClient, ada: Account) -> None:
+    form = {"grant_type": "password", "username": ada.email, "password": "wrong password"}
+    wrong = await api.post("/auth/token", data=form)
+    body = assert_problem(wrong, 401, "invalid_credentials")
+    assert body["error"] == "invalid_grant"
+    assert body["error_description"] == body["detail"]
+
+    missing = await api.post("/auth/token", data={"username": ada.email})
+    body = assert_invalid(missing)
+    assert body["error"] == "invalid_request"
+    assert "password" in body["error_description"]
+
+    right = await api.post("/auth/token", data={**form, "password": PASSWORD})
+    assert right.status_code == 200
+    assert "error" not in (await api.post("/auth/login", json={"email": ada.email})).json()
