@@ -61,7 +61,9 @@ class ProfilePatch(Input):
     """Absent fields stay as they are; `full_name: null` clears the name."""
 
     full_name: FullName | MISSING | None = Field(MISSING, examples=["Ada King"])
-    password: Password | MISSING = Field(MISSING, description="The new password (8 to 72 bytes).")
+    password: Password | MISSING = Field(
+        MISSING, description="The new password (8 to 72 bytes).", examples=["a new passphrase"]
+    )
     current_password: GivenPassword | None = Field(
         None, description="Required to change the password."
     )
