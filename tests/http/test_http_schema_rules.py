@@ -134,6 +134,32 @@ def test_every_request_string_has_a_maximum_length(app: FastAPI, schemas: dict[s
                         assert "maxLength" in branch, (path, parameter["name"])
 
 
+@storage_independent
+def test_the_document_uses_json_schema_keywords_only(app: FastAPI) -> None:
+    """pydantic's own names (``ge``, ``le`` …) would mean nothing to a client."""
+    document = app.openapi()
+    found: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if where.endswith(("/schema", "/properties")) or "type" in node:
+                found.extend(f"{where}/{key}" for key in ("ge", "le", "gt", "lt") if key in node)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}/{index}")
+
+    walk(document, "")
+    assert not found
+    limit = next(
+        parameter
+        for parameter in document["paths"]["/api/v1/clients"]["get"]["parameters"]
+        if parameter["name"] == "limit"
+    )
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
+
+
 def test_the_year_pattern_is_the_domains_range() -> None:
     years = re.compile(f"^{YEAR_PATTERN}$")
     accepted = [year for year in range(10_000) if years.match(f"{year:04d}")]

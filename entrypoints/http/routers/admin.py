@@ -13,7 +13,7 @@ from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
 from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.auth import UserPage
-from entrypoints.http.schemas.fields import QueryInt
+from entrypoints.http.schemas.fields import WHOLE_NUMBER
 from entrypoints.http.security import CurrentUser
 
 router = APIRouter(
@@ -34,8 +34,8 @@ router = APIRouter(
 async def list_users(
     user: CurrentUser,
     list_users: Annotated[ListUsers, Provide[Container.list_users]],
-    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
-    offset: Annotated[QueryInt, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100), WHOLE_NUMBER] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET), WHOLE_NUMBER] = 0,
 ) -> ViewResponse:
     page = await list_users.execute(ListUsersQuery(user.id, PageRequest(limit, offset)))
     return ViewResponse(page)

@@ -33,7 +33,7 @@ from entrypoints.http.schemas.clients import (
     ContactIn,
     ContactOut,
 )
-from entrypoints.http.schemas.fields import NO_NUL_PATTERN, QueryInt
+from entrypoints.http.schemas.fields import NO_NUL_PATTERN, WHOLE_NUMBER
 from entrypoints.http.security import CurrentUser
 
 router = APIRouter(
@@ -72,8 +72,8 @@ async def add_client(
 async def list_clients(
     user: CurrentUser,
     list_clients: Annotated[ListClients, Provide[Container.list_clients]],
-    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
-    offset: Annotated[QueryInt, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100), WHOLE_NUMBER] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET), WHOLE_NUMBER] = 0,
     q: Annotated[
         str | None,
         Query(

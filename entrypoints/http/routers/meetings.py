@@ -24,7 +24,7 @@ from entrypoints.http.provide import Provide, inject
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX, created
 from entrypoints.http.routing import ApiRoute
-from entrypoints.http.schemas.fields import IsoDatetime, QueryInt
+from entrypoints.http.schemas.fields import WHOLE_NUMBER, IsoDatetime
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
 from entrypoints.http.security import CurrentUser
 
@@ -82,8 +82,8 @@ async def schedule_meeting(
 async def list_meetings(
     meetings: Filter,
     list_meetings: Annotated[ListMeetings, Provide[Container.list_meetings]],
-    limit: Annotated[QueryInt, Query(ge=1, le=100)] = 20,
-    offset: Annotated[QueryInt, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100), WHOLE_NUMBER] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET), WHOLE_NUMBER] = 0,
     sort: MeetingSort = MeetingSort.STARTS_AT_DESC,
 ) -> ViewResponse:
     query = MeetingQuery(meetings, PageRequest(limit, offset), sort)

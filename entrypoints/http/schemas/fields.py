@@ -197,7 +197,9 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-QueryInt = Annotated[int, BeforeValidator(_whole_number)]
+# After the parameter's constraints (``Annotated[int, Query(ge=1), WHOLE_NUMBER]``): placed
+# before them, it would hide them from the schema's ``minimum``/``maximum``.
+WHOLE_NUMBER = BeforeValidator(_whole_number)
 
 Duration = Annotated[
     int,
