@@ -3,7 +3,7 @@
 FastAPI's own pages load Swagger UI and ReDoc from a CDN, so offline (or behind a proxy
 that blocks it) they are blank. The same pages are built here with FastAPI's public
 ``get_swagger_ui_html``/``get_redoc_html``, pointing at the copies of the assets that the
-``fastapi-offline`` package installs (ADR 0004), served under ``/docs/assets``.
+``fastapi-offline`` package installs (ADR 0018), served under ``/docs/assets``.
 """
 
 from __future__ import annotations
