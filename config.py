@@ -68,9 +68,12 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["console", "json"] = "console"
-    # Per pool: on PostgreSQL a process has two, one for reads and one for writes.
-    db_pool_size: int = Field(5, ge=1, le=200)
-    db_max_overflow: int = Field(5, ge=0, le=200)
+    # Per pool: on PostgreSQL a process has two, one for reads and one for writes. A
+    # fixed pool by default: overflow connections are closed as soon as they are
+    # returned, so a burst above the pool would open (and PostgreSQL fork) a backend per
+    # request; without overflow, the burst waits its turn, first come first served.
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(0, ge=0, le=200)
     db_pool_timeout: float = Field(5.0, gt=0, le=120)
     db_connect_timeout: float = Field(5.0, gt=0, le=120)
     db_command_timeout: float = Field(30.0, gt=0, le=3600)

@@ -35,8 +35,8 @@ def async_database_url(url: str | URL) -> str:
 @dataclass(frozen=True, slots=True)
 class DatabaseConfig:
     url: str
-    pool_size: int = 5
-    max_overflow: int = 5
+    pool_size: int = 10
+    max_overflow: int = 0
     pool_timeout: float = 5.0
     connect_timeout: float = 5.0
     command_timeout: float = 30.0
