@@ -72,7 +72,7 @@ def race_server(launch: Launch) -> Iterator[Server]:
 
 def run(server: Server, scenario: Callable[[Api], Awaitable[None]]) -> Counter[int]:
     async def main() -> Counter[int]:
-        limits = httpx.Limits(max_connections=80)
+        limits = httpx.Limits(max_connections=80, keepalive_expiry=1.0)
         async with httpx.AsyncClient(
             base_url=server.base_url, timeout=TIMEOUT, limits=limits
         ) as client:
