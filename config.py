@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(5.0, gt=0, le=120)
     db_connect_timeout: float = Field(5.0, gt=0, le=120)
     db_command_timeout: float = Field(30.0, gt=0, le=3600)
+    # PostgreSQL cancels any statement running longer (0: no limit); see operations.md.
+    db_statement_timeout: float = Field(10.0, ge=0, le=3600)
     db_pool_pre_ping: bool = False
     # Seconds an authenticated user's record is reused before it is read again (0: off).
     identity_cache_seconds: float = Field(5.0, ge=0, le=300)

@@ -102,6 +102,7 @@ class Container(containers.DeclarativeContainer):
         pool_timeout=settings.provided.db_pool_timeout,
         connect_timeout=settings.provided.db_connect_timeout,
         command_timeout=settings.provided.db_command_timeout,
+        statement_timeout=settings.provided.db_statement_timeout,
         pool_pre_ping=settings.provided.db_pool_pre_ping,
     )
     # One engine (and pool) per process; each unit of work borrows one connection from it.

@@ -249,3 +249,10 @@ class StorageUnavailable(DomainError):
     ) -> None:
         super().__init__(message)
         self.problem = problem
+
+
+class QueryTimedOut(StorageUnavailable):
+    """A statement ran past the statement timeout and the database cut it off."""
+
+    code = "storage_timeout"
+    default_message = "The database took too long to answer; try again shortly."

@@ -9,8 +9,7 @@ from uuid import UUID
 from sqlalchemy import Connection, CursorResult, Executable, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.errors import translate
-from domain.errors import DomainError
+from adapters.sqlalchemy.errors import raise_translated
 
 
 class Db:
@@ -65,10 +64,7 @@ class Db:
         try:
             await conn.run_sync(_leave_autocommit)
         except Exception as error:
-            translated = translate(error)
-            if translated is error:
-                raise
-            raise translated from error
+            raise_translated(error)
 
     @property
     def conn(self) -> AsyncConnection:
@@ -83,15 +79,11 @@ class Db:
     ) -> CursorResult[Any]:
         if self._deferred and statement.is_dml:
             await self.begin()
+        conn = self.conn
         try:
-            return await self.conn.execute(statement, params)
-        except DomainError:
-            raise
+            return await conn.execute(statement, params)
         except Exception as error:
-            translated = translate(error)
-            if translated is error:
-                raise
-            raise translated from error
+            raise_translated(error)
 
 
 def _leave_autocommit(conn: Connection) -> None:

@@ -40,6 +40,8 @@ class DatabaseConfig:
     pool_timeout: float = 5.0
     connect_timeout: float = 5.0
     command_timeout: float = 30.0
+    # PostgreSQL's statement_timeout, in seconds, on every connection (0: none).
+    statement_timeout: float = 10.0
     # Off: a ping per checkout is a round trip per unit of work; see ADR 0002.
     pool_pre_ping: bool = False
     echo: bool = False
@@ -105,6 +107,12 @@ def build_engine(config: DatabaseConfig, *, autocommit: bool = False) -> AsyncEn
         options["connect_args"] = {
             "timeout": config.connect_timeout,
             "command_timeout": config.command_timeout,
+            # The server cancels a statement running longer (lock waits included) with
+            # SQLSTATE 57014, which the adapter answers as ``QueryTimedOut``; the
+            # connection stays usable. ``command_timeout`` remains the client's backstop.
+            "server_settings": {
+                "statement_timeout": str(round(config.statement_timeout * 1000)),
+            },
         }
         if autocommit:
             options["isolation_level"] = "AUTOCOMMIT"

@@ -1,7 +1,11 @@
 """Driver errors in, domain errors out: nothing SQLAlchemy-shaped crosses the adapter.
 
 A violated constraint is looked up by its (naming-convention) name in one table; a lost
-or unreachable database becomes ``StorageUnavailable``.
+or unreachable database becomes ``StorageUnavailable``, a statement cut off by the
+statement timeout ``QueryTimedOut``. Any other database error is raised again as a
+``DatabaseError`` whose message never quotes a value: drivers put parameter values in
+their messages (asyncpg: ``invalid input for query argument $3: 'Ada …'``; PostgreSQL's
+``DETAIL: Key (email)=(…)``), and an unexpected error's traceback goes to the log.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import socket
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import NoReturn
 
 import asyncpg
 from sqlalchemy import MetaData, UniqueConstraint
@@ -24,6 +29,7 @@ from domain.errors import (
     DomainError,
     EmailTaken,
     NotFound,
+    QueryTimedOut,
     StorageProblem,
     StorageUnavailable,
     UserNotFound,
@@ -153,6 +159,64 @@ def storage_problem(error: BaseException) -> StorageProblem | None:
     return None
 
 
+# SQLSTATE 57014: canceled, by ``statement_timeout`` (or an operator's pg_cancel_backend).
+_QUERY_CANCELED = "57014"
+# Classes of SQLSTATE whose primary message names only schema objects, settings or
+# states, never a value (unlike class 22, data exceptions: ``invalid input syntax for
+# type uuid: "…"``): connection, transaction rollback, syntax or access, resources,
+# limits, object state, operator intervention, system errors.
+_MESSAGE_WITHOUT_VALUES = ("08", "40", "42", "53", "54", "55", "57", "58")
+
+
+class DatabaseError(Exception):
+    """An unexpected database error, described without the driver's message.
+
+    The description keeps what diagnoses it — the exception types, the SQLSTATE, the
+    statement with its placeholders, and the server's primary message where its class
+    never quotes values — and nothing that may carry the statement's parameters.
+    """
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    for candidate in (error, getattr(error, "orig", None), _driver_error(error)):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Raised by a driver, whose message may quote values. (A ``StatementError`` that is
+    not a ``DBAPIError`` comes from a bind processor given a value of the wrong type: a
+    bug of ours, not input, and its message is kept.)"""
+    return isinstance(
+        error,
+        sa_exc.DBAPIError
+        | asyncpg.exceptions.PostgresError
+        | asyncpg.exceptions.InterfaceError
+        | sqlite3.Error,
+    )
+
+
+def scrubbed(error: BaseException) -> DatabaseError:
+    """``error`` described without any value it may quote (see ``DatabaseError``)."""
+    names = [type(error).__qualname__]
+    driver = _driver_error(error)
+    if driver is not None and driver is not error:
+        names.append(f"{type(driver).__module__}.{type(driver).__qualname__}")
+    parts = [" from ".join(names)]
+    sqlstate = _sqlstate(error)
+    if sqlstate is not None:
+        parts.append(f"SQLSTATE {sqlstate}")
+        server_message = getattr(driver, "message", None)
+        if sqlstate.startswith(_MESSAGE_WITHOUT_VALUES) and isinstance(server_message, str):
+            parts.append(server_message)
+    statement = getattr(error, "statement", None)
+    if isinstance(statement, str):
+        parts.append(f"on: {statement}")
+    return DatabaseError("; ".join(parts))
+
+
 def translate(error: BaseException) -> BaseException:
     """The domain error standing for ``error``, or ``error`` itself if it is not ours."""
     if isinstance(error, sa_exc.IntegrityError):
@@ -161,6 +225,8 @@ def translate(error: BaseException) -> BaseException:
         _driver_error(error), _ASYNCPG_LOST_RACE
     ):
         return ConcurrentUpdate()
+    if _sqlstate(error) == _QUERY_CANCELED:
+        return QueryTimedOut(problem=StorageProblem.TIMEOUT)
     problem = storage_problem(error)
     if problem is not None or is_unavailable(error):
         # A missing table is a database never migrated: unusable, like an unreachable one.
@@ -168,14 +234,23 @@ def translate(error: BaseException) -> BaseException:
     return error
 
 
+def raise_translated(error: BaseException) -> NoReturn:
+    """Raise the domain error standing for ``error``; a database error of no domain
+    meaning as a ``DatabaseError`` with its values scrubbed, its cause suppressed (a
+    traceback would print the cause's message); anything else (a bug) as it is."""
+    if isinstance(error, DomainError | DatabaseError):
+        raise error
+    translated = translate(error)
+    if translated is not error:
+        raise translated from error
+    if is_database_error(error):
+        raise scrubbed(error) from None
+    raise error
+
+
 @asynccontextmanager
 async def domain_errors() -> AsyncIterator[None]:
     try:
         yield
-    except DomainError:
-        raise
     except Exception as error:
-        translated = translate(error)
-        if translated is error:
-            raise
-        raise translated from error
+        raise_translated(error)

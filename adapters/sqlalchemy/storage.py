@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import dispose_engine
-from adapters.sqlalchemy.errors import translate
+from adapters.sqlalchemy.errors import raise_translated
 from domain.errors import StorageProblem, StorageUnavailable
 from domain.ports import Storage
 
@@ -32,10 +32,7 @@ class SqlAlchemyStorage(Storage):
         except TimeoutError as error:
             raise StorageUnavailable(problem=StorageProblem.TIMEOUT) from error
         except Exception as error:
-            translated = translate(error)
-            if translated is error:
-                raise
-            raise translated from error
+            raise_translated(error)
 
     async def close(self) -> None:
         for engine in self._engines:

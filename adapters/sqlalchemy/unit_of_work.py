@@ -16,11 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.sqlalchemy import tables as _tables  # noqa: F401 - registers constraint names
 from adapters.sqlalchemy.clients import SqlAlchemyClientRepository
 from adapters.sqlalchemy.connection import Db
-from adapters.sqlalchemy.errors import translate
+from adapters.sqlalchemy.errors import raise_translated
 from adapters.sqlalchemy.meetings import SqlAlchemyMeetingRepository
 from adapters.sqlalchemy.refresh_sessions import SqlAlchemyRefreshSessionRepository
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
-from domain.errors import DomainError
 from domain.ports import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)
@@ -115,9 +114,4 @@ class SqlAlchemyUnitsOfWork(UnitsOfWork):
 
 
 def _reraise(error: Exception) -> NoReturn:
-    if isinstance(error, DomainError):
-        raise error
-    translated = translate(error)
-    if translated is error:
-        raise error
-    raise translated from error
+    raise_translated(error)

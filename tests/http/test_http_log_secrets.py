@@ -1,5 +1,6 @@
-"""Credentials never reach the log: every auth route is fed known secrets, at DEBUG level,
-in both log formats, and the captured output is searched for each of them."""
+"""Credentials and user text never reach the log: every auth route is fed known secrets
+(and a full name, also one the database refuses, whose error path logs a traceback), at
+DEBUG level, in both log formats, and the captured output is searched for each of them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ NEW_PASSWORD = "a brand new passphrase 42"
 WRONG_PASSWORD = "definitely-not-the-password-7"
 TOO_LONG_PASSWORD = "overlong-" + "x" * 80
 EMAIL = "secret.keeper@example.com"
+FULL_NAME = "Ada Quietname-4f1c"
+# A lone surrogate passes JSON parsing but no database driver can store it: the failure
+# is an unexpected database error, whose driver message quotes the whole value.
+UNSTORABLE_NAME = "Grace Hiddenname-9d2e"
+UNSTORABLE_BODY = (
+    b'{"email": "grace@example.com", "password": "a fine password",'
+    b' "full_name": "Grace Hiddenname-9d2e \\ud800"}'
+)
 
 ROUTES = (
     "POST /api/v1/auth/register",
@@ -67,10 +76,18 @@ async def test_no_password_token_or_hash_is_ever_logged(
 ) -> None:
     fmt, stream = captured_log
     secrets: list[str] = [PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, TOO_LONG_PASSWORD]
+    secrets += [FULL_NAME, UNSTORABLE_NAME]
 
     assert (
-        await api.post("/auth/register", json={"email": EMAIL, "password": PASSWORD})
+        await api.post(
+            "/auth/register", json={"email": EMAIL, "password": PASSWORD, "full_name": FULL_NAME}
+        )
     ).is_success
+    unstorable = await api.post(
+        "/auth/register", content=UNSTORABLE_BODY, headers={"Content-Type": "application/json"}
+    )
+    # Refused as input (422) or failing in the driver (500, logged with its traceback).
+    assert unstorable.status_code in (422, 500), unstorable.text
     bad_register = await api.post(
         "/auth/register", json={"email": "x", "password": TOO_LONG_PASSWORD}
     )
