@@ -36,6 +36,7 @@ from domain.ports import (
 )
 from domain.users import RefreshSession, User, hash_refresh_token
 from domain.values import (
+    EMAIL_MAX_LENGTH,
     FULL_NAME_MAX_LENGTH,
     PASSWORD_MAX_BYTES,
     EmailAddress,
@@ -152,15 +153,18 @@ class AuthenticateUser:
 
     async def execute(self, cmd: AuthenticateUserCommand) -> TokenPair:
         email = cmd.email.strip().lower()
+        # Sizes first: nothing unbounded reaches the rate limiter or the hasher.
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise InvalidEmail(field="email")
         if len(cmd.password.encode("utf-8")) > PASSWORD_MAX_BYTES:
             raise PasswordTooLong(field="password")
-        waits = [
-            await self._limiter.hit(f"login:source:{cmd.source}"),
-            await self._limiter.hit(f"login:email:{email}"),
-        ]
-        blocked = [wait for wait in waits if wait is not None]
-        if blocked:
-            raise RateLimited(max(blocked))
+        # An attempt refused for its source is not counted for its email: refusals
+        # store nothing, so a flood from one source cannot fill the limiter.
+        wait = await self._limiter.hit(f"login:source:{cmd.source}")
+        if wait is None:
+            wait = await self._limiter.hit(f"login:email:{email}")
+        if wait is not None:
+            raise RateLimited(wait)
 
         user = None
         if _could_be_an_account(email):

@@ -253,6 +253,10 @@ class IdGenerator(Protocol):
 
 
 class RateLimiter(Protocol):
+    """Counts attempts per key in a sliding window, in bounded space: a key of any length
+    costs the same (adapters store a fixed-size digest), and a refused attempt stores
+    nothing."""
+
     async def hit(self, key: str) -> int | None:
         """Count one attempt under ``key``; ``None`` if allowed, else seconds to wait."""
 

@@ -1,20 +1,37 @@
-"""A sliding-window rate limiter for a single process."""
+"""A sliding-window rate limiter for a single process, in bounded memory."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections import deque
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable
 
+from adapters.ratelimit.keys import key_digest
 from domain.ports import RateLimiter
+
+# An upper bound on what one key costs, measured with tracemalloc on CPython 3.11 (about
+# 210 bytes for the table slot, the 16-byte digest and an empty timestamp array, plus
+# about 9 bytes a stored hit): the limiter keeps ``max_bytes // entry_bytes(limit)`` keys.
+_ENTRY_BYTES = 256
+_HIT_BYTES = 12
+
+
+def entry_bytes(limit: int) -> int:
+    """The most memory one key can take with ``limit`` hits per window."""
+    return _ENTRY_BYTES + _HIT_BYTES * limit
 
 
 class InMemoryRateLimiter(RateLimiter):
     """At most ``limit`` hits per ``window_seconds`` per key (a sliding log).
 
-    Memory is bounded: each key keeps at most ``limit`` timestamps, and idle keys are
-    swept out once the table grows past ``max_keys``.
+    Memory is bounded whatever callers send: a key is kept as a 16-byte digest of any
+    length of text, with at most ``limit`` timestamps; keys are kept in the order of
+    their last counted hit, so those whose window has passed leave from the front as new
+    ones arrive, and when the table is full (``max_keys`` keys, or ``max_bytes`` by
+    ``entry_bytes``) the key counted longest ago is evicted for the newcomer. A refused
+    hit stores nothing.
     """
 
     def __init__(
@@ -23,6 +40,7 @@ class InMemoryRateLimiter(RateLimiter):
         window_seconds: float,
         *,
         max_keys: int = 100_000,
+        max_bytes: int = 16 * 1024 * 1024,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if limit < 1 or window_seconds <= 0:
@@ -30,27 +48,47 @@ class InMemoryRateLimiter(RateLimiter):
             raise ValueError("a rate limit needs at least 1 hit per a positive window")
         self._limit = limit
         self._window = window_seconds
-        self._max_keys = max_keys
+        self._capacity = max(1, min(max_keys, max_bytes // entry_bytes(limit)))
         self._now = monotonic
-        self._hits: dict[str, deque[float]] = {}
+        self._hits: OrderedDict[bytes, array[float]] = OrderedDict()
+
+    @property
+    def capacity(self) -> int:
+        """How many keys the limiter keeps at most."""
+        return self._capacity
+
+    def __len__(self) -> int:
+        return len(self._hits)
 
     async def hit(self, key: str) -> int | None:
         now = self._now()
-        hits = self._hits.get(key)
+        horizon = now - self._window
+        digest = key_digest(key)
+        hits = self._hits.get(digest)
         if hits is None:
-            if len(self._hits) >= self._max_keys:
-                self._sweep(now)
-            hits = self._hits[key] = deque(maxlen=self._limit)
-        while hits and hits[0] <= now - self._window:
-            hits.popleft()
+            self._forget_expired(horizon)
+            if len(self._hits) >= self._capacity:
+                self._hits.popitem(last=False)
+            self._hits[digest] = array("d", (now,))
+            return None
+        expired = 0
+        while expired < len(hits) and hits[expired] <= horizon:
+            expired += 1
+        if expired:
+            del hits[:expired]
         if len(hits) >= self._limit:
             return max(1, math.ceil(hits[0] + self._window - now))
         hits.append(now)
+        self._hits.move_to_end(digest)
         return None
 
-    def _sweep(self, now: float) -> None:
-        for key in [k for k, h in self._hits.items() if not h or h[-1] <= now - self._window]:
-            del self._hits[key]
+    def _forget_expired(self, horizon: float) -> None:
+        """Drop keys whose every hit has left the window, oldest first."""
+        while self._hits:
+            digest, hits = next(iter(self._hits.items()))
+            if hits and hits[-1] > horizon:
+                return
+            del self._hits[digest]
 
 
 class UnlimitedRateLimiter(RateLimiter):

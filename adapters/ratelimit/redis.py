@@ -8,6 +8,7 @@ import secrets
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.ratelimit.keys import key_digest
 from domain.ports import RateLimiter
 
 log = logging.getLogger("clientbook.ratelimit")
@@ -35,6 +36,10 @@ return -1
 class RedisRateLimiter(RateLimiter):
     """At most ``limit`` hits per ``window_seconds`` per key, counted in Redis.
 
+    A key is stored as the prefix and the hex digest of the caller's key (a fixed size
+    whatever was sent), holding at most ``limit`` entries and expiring with its window;
+    a refused hit stores nothing.
+
     If Redis cannot be reached the limiter lets the attempt through and logs a warning:
     logins keep working during a Redis outage, and bcrypt's cost still bounds guessing.
     """
@@ -59,7 +64,7 @@ class RedisRateLimiter(RateLimiter):
         try:
             wait_ms = int(
                 await self._script(
-                    keys=[self._prefix + key],
+                    keys=[self._prefix + key_digest(key).hex()],
                     args=[self._window_ms, self._limit, secrets.token_hex(4)],
                 )
             )

@@ -118,3 +118,31 @@ async def test_an_unreachable_redis_lets_attempts_through() -> None:
         assert await limiter.hit("k") is None
     finally:
         await limiter.close()
+
+
+async def test_keys_of_any_length_are_told_apart(make_limiter: LimiterFactory) -> None:
+    limiter = make_limiter(1, 60)
+    long = "login:email:" + "x" * 300_000
+    assert await limiter.hit(long + "1") is None
+    assert await limiter.hit(long + "2") is None
+    assert await limiter.hit(long + "1") is not None
+
+
+async def test_redis_stores_a_fixed_size_key_whatever_was_sent() -> None:
+    url = await _redis_or_skip()
+    prefix = f"clientbook-test:{secrets.token_hex(6)}:"
+    limiter = RedisRateLimiter.from_url(url, 3, 60, prefix=prefix)
+    redis = Redis.from_url(url)
+    try:
+        for _ in range(5):  # three counted, two refused (storing nothing)
+            await limiter.hit("login:email:" + "y" * 262_144)
+        await limiter.hit("login:source:10.0.0.1")
+        keys = [key async for key in redis.scan_iter(match=prefix + "*")]
+        assert len(keys) == 2
+        assert {len(key) for key in keys} == {len(prefix) + 32}
+        assert sorted([await redis.zcard(key) for key in keys]) == [1, 3]
+    finally:
+        if keys := [key async for key in redis.scan_iter(match=prefix + "*")]:
+            await redis.delete(*keys)
+        await redis.aclose()
+        await limiter.close()

@@ -30,7 +30,8 @@ def clean_redis(redis_url: str) -> Iterator[str]:
     client = redis.Redis.from_url(redis_url)
 
     def forget() -> None:
-        for key in client.scan_iter("clientbook:rl:login:*"):
+        # Keys are digests of "login:…" (adapters.ratelimit.keys): the limiter's prefix.
+        for key in client.scan_iter("clientbook:rl:*"):
             client.delete(key)
 
     forget()

@@ -590,7 +590,7 @@ async def _session(h: Harness, token: str) -> RefreshSession:
     return session
 
 
-@pytest.mark.parametrize("email", ["not an email", "ada\x00@example.com", "", "x" * 300])
+@pytest.mark.parametrize("email", ["not an email", "ada\x00@example.com", "", "x" * 254])
 async def test_login_with_a_malformed_email_is_just_invalid_credentials(
     h: Harness, email: str
 ) -> None:
@@ -623,3 +623,26 @@ async def test_a_revoked_refresh_token_is_refused_without_touching_other_familie
     with pytest.raises(TokenInvalid):
         await h.refresh_tokens.execute(revoked.refresh_token)
     assert (await h.refresh_tokens.execute(other.refresh_token)).refresh_token
+
+
+async def test_an_overlong_email_is_refused_before_the_rate_limiter(h: Harness) -> None:
+    with pytest.raises(InvalidEmail):
+        await h.authenticate_user.execute(
+            AuthenticateUserCommand("a" * 250 + "@example.com", PASSWORD, "10.0.0.9")
+        )
+    assert h.limiter.hits == {}
+
+
+async def test_an_attempt_refused_for_its_source_is_not_counted_for_its_email(
+    h: Harness,
+) -> None:
+    h.limiter.allowed = 1
+    with pytest.raises(InvalidCredentials):
+        await h.authenticate_user.execute(
+            AuthenticateUserCommand("one@example.com", PASSWORD, "10.0.0.9")
+        )
+    with pytest.raises(RateLimited):
+        await h.authenticate_user.execute(
+            AuthenticateUserCommand("two@example.com", PASSWORD, "10.0.0.9")
+        )
+    assert "login:email:two@example.com" not in h.limiter.hits

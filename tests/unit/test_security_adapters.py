@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import threading
+import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -291,18 +292,54 @@ async def test_the_wait_is_at_least_one_second() -> None:
     assert await limiter.hit("k") == 1
 
 
-async def test_idle_keys_are_swept_but_active_ones_are_kept() -> None:
+async def test_the_oldest_key_is_evicted_when_the_table_is_full() -> None:
     clock = Monotonic()
     limiter = InMemoryRateLimiter(1, 60, max_keys=3, monotonic=clock)
+    for key in ("first", "second", "third"):
+        await limiter.hit(key)
+        clock.t += 1
+    await limiter.hit("fourth")  # full: "first", counted longest ago, makes room
+
+    assert len(limiter) == 3
+    assert await limiter.hit("first") is None  # forgotten, so counted afresh
+    assert await limiter.hit("third") is not None  # remembered
+
+
+async def test_keys_whose_window_has_passed_are_forgotten_as_new_ones_come() -> None:
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(1, 60, monotonic=clock)
     await limiter.hit("idle-1")
     await limiter.hit("idle-2")
     clock.t += 50
     await limiter.hit("active")
     clock.t += 15  # the idle keys' window has passed; the active one's has not
-    await limiter.hit("newcomer")  # the table is full: sweep
+    await limiter.hit("newcomer")
 
-    assert set(limiter._hits) == {"active", "newcomer"}  # memory stays bounded
-    assert await limiter.hit("active") == 45  # the sweep kept its state
+    assert len(limiter) == 2  # "active" and "newcomer"
+    assert await limiter.hit("active") == 45  # its state is kept
+
+
+async def test_a_flood_of_unique_long_keys_stays_within_the_memory_bound() -> None:
+    max_bytes = 256 * 1024
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(10, 60, max_bytes=max_bytes, monotonic=clock)
+    padding = "x" * 10_000  # every key ten kilobytes long, as a hostile email could be
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(20_000):
+            await limiter.hit(f"login:email:{i}{padding}")
+            clock.t += 0.001
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+    assert len(limiter) == limiter.capacity
+    assert limiter.capacity >= 100
+    assert grown <= max_bytes, f"{grown} bytes for {len(limiter)} keys"
+    newest = f"login:email:19999{padding}"  # remembered, and still counted exactly
+    assert [await limiter.hit(newest) for _ in range(9)] == [None] * 9
+    assert await limiter.hit(newest) is not None
 
 
 async def test_a_limit_below_one_is_refused_up_front() -> None:
