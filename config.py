@@ -24,6 +24,15 @@ log = logging.getLogger("clientbook")
 ENV_PREFIX = "CLIENTBOOK_"
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _parse_rate(value: str) -> tuple[int, int] | None:
+    match = _RATE.match(value)
+    if match is None:
+        return None
+    return int(match.group(1)), _WINDOWS[match.group(2)]
+
+
 _DATABASE_SCHEMES = {"sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg"}
 
 
@@ -63,9 +72,14 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(14, ge=1, le=365)
     bcrypt_rounds: int = Field(12, ge=4, le=31)
+    # Hashes that may wait for a hashing thread; beyond them a login or registration is a
+    # fast 503 with Retry-After instead of a wait of seconds.
+    bcrypt_queue: int = Field(8, ge=0, le=10_000)
     cors_origins: Annotated[list[str], NoDecode] = []
     redis_url: str | None = None
     login_rate_limit: str = "10/minute"
+    # Per client address: every registration costs a bcrypt hash and makes an account.
+    register_rate_limit: str = "10/hour"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     # Per pool: on PostgreSQL a process has two, one for reads and one for writes. A
@@ -113,7 +127,7 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("login_rate_limit")
+    @field_validator("login_rate_limit", "register_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:
         normalised = value.strip().lower()
@@ -141,10 +155,12 @@ class Settings(BaseSettings):
     @property
     def login_rate(self) -> tuple[int, int] | None:
         """``(attempts, window_seconds)``, or ``None`` when switched off."""
-        match = _RATE.match(self.login_rate_limit)
-        if match is None:
-            return None
-        return int(match.group(1)), _WINDOWS[match.group(2)]
+        return _parse_rate(self.login_rate_limit)
+
+    @property
+    def register_rate(self) -> tuple[int, int] | None:
+        """``(registrations, window_seconds)`` per address, or ``None`` when switched off."""
+        return _parse_rate(self.register_rate_limit)
 
     @property
     def is_sqlite(self) -> bool:

@@ -62,13 +62,20 @@ from domain.ports import RateLimiter
 
 
 def build_login_rate_limiter(settings: Settings) -> RateLimiter:
-    rate = settings.login_rate
+    return _rate_limiter(settings.login_rate, settings.redis_url)
+
+
+def build_register_rate_limiter(settings: Settings) -> RateLimiter:
+    return _rate_limiter(settings.register_rate, settings.redis_url)
+
+
+def _rate_limiter(rate: tuple[int, int] | None, redis_url: str | None) -> RateLimiter:
     if rate is None:
         return UnlimitedRateLimiter()
     limit, window = rate
-    if settings.redis_url:
+    if redis_url:
         # Shared across workers and machines; otherwise each process counts on its own.
-        return RedisRateLimiter.from_url(settings.redis_url, limit, window)
+        return RedisRateLimiter.from_url(redis_url, limit, window)
     return InMemoryRateLimiter(limit=limit, window_seconds=window)
 
 
@@ -83,7 +90,9 @@ class Container(containers.DeclarativeContainer):
     refresh_tokens = providers.Singleton(SecretsRefreshTokenGenerator)
     secret_key = providers.Singleton(resolve_secret_key, settings)
     password_hasher = providers.Singleton(
-        BcryptPasswordHasher, rounds=settings.provided.bcrypt_rounds
+        BcryptPasswordHasher,
+        rounds=settings.provided.bcrypt_rounds,
+        max_waiting=settings.provided.bcrypt_queue,
     )
     access_tokens = providers.Singleton(
         PyJwtAccessTokenIssuer,
@@ -92,6 +101,7 @@ class Container(containers.DeclarativeContainer):
     )
     refresh_ttl = providers.Singleton(timedelta, days=settings.provided.refresh_token_days)
     login_rate_limiter = providers.Singleton(build_login_rate_limiter, settings)
+    register_rate_limiter = providers.Singleton(build_register_rate_limiter, settings)
 
     # -- persistence ----------------------------------------------------------------
     database = providers.Singleton(
@@ -131,7 +141,12 @@ class Container(containers.DeclarativeContainer):
 
     # -- use cases: accounts --------------------------------------------------------
     register_user = providers.Factory(
-        RegisterUser, units=units, hasher=password_hasher, ids=ids, clock=clock
+        RegisterUser,
+        units=units,
+        hasher=password_hasher,
+        ids=ids,
+        clock=clock,
+        limiter=register_rate_limiter,
     )
     authenticate_user = providers.Factory(
         AuthenticateUser,

@@ -51,16 +51,27 @@ class RegisterUserCommand:
     password: str
     full_name: str | None = None
     is_admin: bool = False
+    # The caller's address, for the per-source limit; ``None`` for the operator's own
+    # tools (the command line), which are not limited.
+    source: str | None = None
 
 
 class RegisterUser:
+    """Create an account; each client address may register a limited number per window."""
+
     def __init__(
-        self, units: UnitsOfWork, hasher: PasswordHasher, ids: IdGenerator, clock: Clock
+        self,
+        units: UnitsOfWork,
+        hasher: PasswordHasher,
+        ids: IdGenerator,
+        clock: Clock,
+        limiter: RateLimiter,
     ) -> None:
         self._uow = units.writing()
         self._hasher = hasher
         self._ids = ids
         self._clock = clock
+        self._limiter = limiter
 
     async def execute(self, cmd: RegisterUserCommand) -> UserView:
         email = EmailAddress.parse(cmd.email)
@@ -69,6 +80,11 @@ class RegisterUser:
         full_name = parse_optional_text(
             cmd.full_name, limit=FULL_NAME_MAX_LENGTH, field="full_name"
         )
+        if cmd.source is not None:
+            # Counted before the lookup too, so the limit also bounds probing for emails.
+            wait = await self._limiter.hit(f"register:source:{cmd.source}")
+            if wait is not None:
+                raise RateLimited(wait)
         async with self._uow as uow:
             taken = await uow.users.get_by_email(email.value) is not None
         if taken:

@@ -822,6 +822,7 @@ class Bench:
             CLIENTBOOK_ENV="production",
             CLIENTBOOK_SECRET_KEY=secrets.token_urlsafe(48),
             CLIENTBOOK_LOGIN_RATE_LIMIT="off",
+            CLIENTBOOK_REGISTER_RATE_LIMIT="off",
             CLIENTBOOK_BCRYPT_ROUNDS="12",
             CLIENTBOOK_ACCESS_TOKEN_MINUTES="120",
             CLIENTBOOK_LOG_LEVEL="WARNING",

@@ -222,6 +222,17 @@ class RateLimited(DomainError):
         self.retry_after_seconds = max(1, retry_after_seconds)
 
 
+class ServiceBusy(DomainError):
+    """Too much work of this kind is waiting (password hashing): try again shortly."""
+
+    code = "service_busy"
+    default_message = "The service is busy; try again shortly."
+
+    def __init__(self, retry_after_seconds: int = 1, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
 class StorageProblem(StrEnum):
     """Why the storage cannot be used, when the adapter can tell (an operator's first
     question: is it down, misnamed, or not set up yet?)."""

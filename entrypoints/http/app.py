@@ -59,7 +59,7 @@ def create_app(container: Container | None = None) -> FastAPI:
             try:
                 await container.storage().close()
             finally:
-                await _close_rate_limiter(container)
+                await _close_rate_limiters(container)
 
     app = FastAPI(
         # The routes themselves, not ``include_router`` (ADR 0011): each module's routes
@@ -101,10 +101,11 @@ def create_app(container: Container | None = None) -> FastAPI:
     return app
 
 
-async def _close_rate_limiter(container: Container) -> None:
-    """Release the limiter's connections (Redis), for limiters that hold any."""
-    close = getattr(container.login_rate_limiter(), "close", None)
-    if close is not None:
-        result = close()
-        if inspect.isawaitable(result):
-            await result
+async def _close_rate_limiters(container: Container) -> None:
+    """Release the limiters' connections (Redis), for limiters that hold any."""
+    for limiter in (container.login_rate_limiter(), container.register_rate_limiter()):
+        close = getattr(limiter, "close", None)
+        if close is not None:
+            result = close()
+            if inspect.isawaitable(result):
+                await result

@@ -28,6 +28,7 @@ from domain.errors import (
     PermissionDenied,
     PreconditionFailed,
     RateLimited,
+    ServiceBusy,
     StorageUnavailable,
 )
 from entrypoints.http.security import TOKEN_URL
@@ -47,6 +48,7 @@ STATUS_BY_ERROR: Mapping[type[DomainError], int] = {
     PermissionDenied: 403,
     PreconditionFailed: 412,
     RateLimited: 429,
+    ServiceBusy: 503,
     StorageUnavailable: 503,
 }
 
@@ -157,7 +159,7 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     status = status_of(error)
     headers: dict[str, str] = {}
     errors: list[dict[str, Any]] | None = None
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | ServiceBusy):
         headers["Retry-After"] = str(error.retry_after_seconds)
     code, detail = error.code, error.message
     if isinstance(error, InvalidInput):
@@ -273,5 +275,5 @@ _DESCRIPTIONS: Mapping[int, str] = {
     412: "`If-Match` names a version that is no longer current: read the resource again.",
     422: "Invalid input; `errors` lists every problem.",
     429: "Too many attempts; see `Retry-After`.",
-    503: "The database cannot be reached.",
+    503: "The database cannot be reached, or the service is busy (then with `Retry-After`).",
 }

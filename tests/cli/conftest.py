@@ -73,6 +73,7 @@ def settings_overrides(
         "secret_key": SECRET,
         "bcrypt_rounds": 4,
         "login_rate_limit": "off",
+        "register_rate_limit": "off",
     }
 
 

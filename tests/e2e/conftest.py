@@ -47,6 +47,8 @@ def _server(database_url: str, tmp_path: Path, workers: int) -> Iterator[str]:
         "CLIENTBOOK_SECRET_KEY": SECRET,
         "CLIENTBOOK_BCRYPT_ROUNDS": "4",
         "CLIENTBOOK_LOGIN_RATE_LIMIT": "off",
+        "CLIENTBOOK_REGISTER_RATE_LIMIT": "off",
+        "CLIENTBOOK_BCRYPT_QUEUE": "1000",
         "CLIENTBOOK_LOG_LEVEL": "WARNING",
     }
     log_path = tmp_path / "server.log"

@@ -46,6 +46,8 @@ def settings_overrides(
         "bcrypt_rounds": 4,
         "database_url": url,
         "login_rate_limit": "off",
+        "register_rate_limit": "off",
+        "bcrypt_queue": 1000,  # concurrency tests hash at once on purpose
         "cors_origins": ["https://app.example.com"],
     }
 

@@ -60,6 +60,7 @@ def fuzzed_app(
         "secret_key": SECRET,
         "bcrypt_rounds": 4,
         "login_rate_limit": "off",
+        "register_rate_limit": "off",
     }
     with container.settings.override(load_settings(**overrides)):
         yield create_app(container)

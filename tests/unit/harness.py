@@ -66,8 +66,11 @@ class Harness:
         self.tokens = SequentialRefreshTokens()
         self.limiter = ScriptedRateLimiter()
         self.units = InMemoryUnitsOfWork(self.store)
+        self.register_limiter = ScriptedRateLimiter()
 
-        self.register_user = RegisterUser(self.units, self.hasher, self.ids, self.clock)
+        self.register_user = RegisterUser(
+            self.units, self.hasher, self.ids, self.clock, self.register_limiter
+        )
         self.authenticate_user = AuthenticateUser(
             self.units,
             self.hasher,

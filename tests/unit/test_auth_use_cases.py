@@ -51,6 +51,23 @@ async def test_register_normalises_the_email_and_stores_only_a_hash(h: Harness) 
     assert await h.hasher.verify(PASSWORD, stored.password_hash)
 
 
+async def test_registration_is_limited_per_source_before_any_work(h: Harness) -> None:
+    h.register_limiter.allowed = 1
+    await h.register_user.execute(RegisterUserCommand("a@example.com", PASSWORD, source="1.2.3.4"))
+    hashes = h.hasher.hashes
+    with pytest.raises(RateLimited) as caught:
+        await h.register_user.execute(
+            RegisterUserCommand("b@example.com", PASSWORD, source="1.2.3.4")
+        )
+    assert caught.value.retry_after_seconds == h.register_limiter.retry_after
+    assert h.hasher.hashes == hashes  # refused before the hash
+    await h.register_user.execute(RegisterUserCommand("c@example.com", PASSWORD, source="5.6.7.8"))
+    # The operator's own tools (no source) are not limited.
+    await h.register_user.execute(RegisterUserCommand("d@example.com", PASSWORD))
+    await h.register_user.execute(RegisterUserCommand("e@example.com", PASSWORD))
+    assert len(h.store.tables.users) == 4
+
+
 async def test_register_keeps_an_optional_full_name_trimmed(h: Harness) -> None:
     view = await h.register_user.execute(
         RegisterUserCommand(email="a@example.com", password=PASSWORD, full_name="  Ada L.  ")

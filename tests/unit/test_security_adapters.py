@@ -19,7 +19,7 @@ from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
 from adapters.security.bcrypt_hasher import BcryptPasswordHasher
 from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshTokenGenerator
 from adapters.system import SystemClock, Uuid7Generator
-from domain.errors import TokenInvalid
+from domain.errors import ServiceBusy, TokenInvalid
 from domain.values import PlainPassword
 
 # -- bcrypt ------------------------------------------------------------------------------
@@ -108,6 +108,25 @@ async def test_the_event_loop_keeps_running_while_bcrypt_works() -> None:
         task.cancel()
         slow.close()
     assert ticks > 3
+
+
+async def test_a_full_hashing_queue_refuses_at_once_and_recovers() -> None:
+    hasher = BcryptPasswordHasher(rounds=10, workers=1, max_waiting=1)
+    password = PlainPassword("correct horse")
+    try:
+        running = asyncio.create_task(hasher.hash(password))
+        waiting = asyncio.create_task(hasher.verify_dummy("correct horse"))
+        await asyncio.sleep(0)  # both submitted: one thread busy, one hash waiting
+        assert hasher.pending == 2
+        with pytest.raises(ServiceBusy) as refused:
+            await hasher.verify("correct horse", "$2b$10$" + "x" * 53)
+        assert refused.value.retry_after_seconds == 1
+        stored = await running
+        await waiting
+        assert hasher.pending == 0
+        assert await hasher.verify("correct horse", stored)  # served again
+    finally:
+        hasher.close()
 
 
 # -- PyJWT access tokens --------------------------------------------------------------------

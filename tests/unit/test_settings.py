@@ -13,7 +13,7 @@ import pytest
 
 from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
 from config import ConfigurationError, Settings, load_settings, resolve_secret_key
-from container import build_login_rate_limiter
+from container import build_login_rate_limiter, build_register_rate_limiter
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +74,8 @@ def test_sqlite_and_postgresql_urls_are_accepted_as_given(
         ("CLIENTBOOK_LOG_LEVEL", "chatty"),
         ("CLIENTBOOK_LOG_FORMAT", "xml"),
         ("CLIENTBOOK_LOGIN_RATE_LIMIT", "0/minute"),
+        ("CLIENTBOOK_REGISTER_RATE_LIMIT", "many/hour"),
+        ("CLIENTBOOK_BCRYPT_QUEUE", "-1"),
     ],
 )
 def test_a_bad_value_is_a_configuration_error_naming_the_variable(
@@ -133,6 +135,15 @@ async def test_the_login_rate_limiter_follows_the_settings() -> None:
     assert isinstance(limited, InMemoryRateLimiter)
     assert [await limited.hit("k") for _ in range(3)][-1] == 60
     unlimited = build_login_rate_limiter(load_settings(login_rate_limit="off"))
+    assert isinstance(unlimited, UnlimitedRateLimiter)
+
+
+async def test_the_register_rate_limiter_follows_the_settings() -> None:
+    assert load_settings().register_rate == (10, 3600)
+    limited = build_register_rate_limiter(load_settings(register_rate_limit="1/hour"))
+    assert isinstance(limited, InMemoryRateLimiter)
+    assert [await limited.hit("k") for _ in range(2)][-1] == 3600
+    unlimited = build_register_rate_limiter(load_settings(register_rate_limit="off"))
     assert isinstance(unlimited, UnlimitedRateLimiter)
 
 

@@ -37,14 +37,15 @@ router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=ApiRo
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
     summary="Create an account",
-    responses={**created("account"), **problems(409, 422)},
+    responses={**created("account"), **problems(409, 422, 429, 503)},
 )
 @inject
 async def register(
     body: RegisterIn,
+    source: ClientAddress,
     register: Annotated[RegisterUser, Provide[Container.register_user]],
 ) -> ViewResponse:
-    user = await register.execute(body.to_command())
+    user = await register.execute(body.to_command(source))
     # The account is reached as /users/me, with its own token.
     return ViewResponse(user, status_code=201, headers={"Location": f"{API_PREFIX}/users/me"})
 
@@ -54,7 +55,7 @@ async def register(
     response_model=TokenOut,
     summary="Log in with email and password",
     description="Unknown email and wrong password get the same 401.",
-    responses=problems(401, 422, 429),
+    responses=problems(401, 422, 429, 503),
 )
 @inject
 async def login(
@@ -72,7 +73,7 @@ async def login(
     response_model=TokenOut,
     summary="Log in with the OAuth2 password form",
     description="For Swagger UI's Authorize button: `username` is the email.",
-    responses=problems(401, 422, 429),
+    responses=problems(401, 422, 429, 503),
 )
 @inject
 async def token(

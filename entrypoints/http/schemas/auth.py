@@ -31,9 +31,9 @@ class RegisterIn(Input):
     password: Password = Field(examples=["correct horse battery"])
     full_name: FullName | None = Field(None, examples=["Ada Lovelace"])
 
-    def to_command(self) -> RegisterUserCommand:
+    def to_command(self, source: str) -> RegisterUserCommand:
         return RegisterUserCommand(
-            email=self.email, password=self.password, full_name=self.full_name
+            email=self.email, password=self.password, full_name=self.full_name, source=source
         )
 
 

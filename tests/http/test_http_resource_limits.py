@@ -1,0 +1,74 @@
+"""Registration limited per client address, and a busy password hasher answered at once:
+both problems carry ``Retry-After``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from http_helpers import PASSWORD, assert_problem, storage_independent
+
+from container import Container
+from domain.errors import ServiceBusy
+from domain.ports import PasswordHasher
+from domain.values import PlainPassword
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides: dict[str, Any]) -> dict[str, Any]:
+    return {**settings_overrides, "register_rate_limit": "2/minute"}
+
+
+@storage_independent
+async def test_registrations_past_the_limit_are_429_per_address(
+    api: httpx.AsyncClient, app: Any
+) -> None:
+    for i in range(2):
+        registered = await api.post(
+            "/auth/register", json={"email": f"u{i}@example.com", "password": PASSWORD}
+        )
+        assert registered.status_code == 201
+    refused = await api.post(
+        "/auth/register", json={"email": "u2@example.com", "password": PASSWORD}
+    )
+    assert_problem(refused, 429, "rate_limited")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 50000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver/api/v1"
+    ) as elsewhere:
+        other = await elsewhere.post(
+            "/auth/register", json={"email": "u2@example.com", "password": PASSWORD}
+        )
+    assert other.status_code == 201  # another address has its own count
+
+
+class BusyHasher(PasswordHasher):
+    """A hasher whose queue is full (as ``BcryptPasswordHasher`` reports it)."""
+
+    async def hash(self, password: PlainPassword) -> str:
+        raise ServiceBusy(retry_after_seconds=1)
+
+    async def verify(self, password: str, password_hash: str) -> bool:
+        raise ServiceBusy(retry_after_seconds=1)
+
+    async def verify_dummy(self, password: str) -> None:
+        raise ServiceBusy(retry_after_seconds=1)
+
+
+@storage_independent
+async def test_a_busy_hasher_is_a_503_with_retry_after(
+    api: httpx.AsyncClient, container: Container
+) -> None:
+    with container.password_hasher.override(BusyHasher()):
+        register = await api.post(
+            "/auth/register", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+        login = await api.post(
+            "/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+    for response in (register, login):
+        assert_problem(response, 503, "service_busy")
+        assert response.headers["retry-after"] == "1"
