@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     # Request bodies above this are refused with 413 (the largest legitimate one, a
     # client with 50 contacts and long notes, is a few tens of kilobytes).
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    # Exports and reports one user may have running at once, per process (429 beyond).
+    long_requests_per_user: int = Field(2, ge=1, le=1000)
     # On SIGTERM, in-flight requests get this long to finish before they are cancelled.
     graceful_shutdown_seconds: int = Field(30, ge=0, le=3600)
 

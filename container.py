@@ -12,6 +12,7 @@ from operator import attrgetter
 
 from dependency_injector import containers, providers
 
+from adapters.memory.in_flight import InMemoryInFlightLimiter
 from adapters.memory.recent_users import TtlRecentUsers
 from adapters.memory.store import InMemoryStorage, InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitsOfWork
@@ -102,6 +103,10 @@ class Container(containers.DeclarativeContainer):
     refresh_ttl = providers.Singleton(timedelta, days=settings.provided.refresh_token_days)
     login_rate_limiter = providers.Singleton(build_login_rate_limiter, settings)
     register_rate_limiter = providers.Singleton(build_register_rate_limiter, settings)
+    # Per process, shared by every request: each user's exports and reports in flight.
+    long_requests = providers.Singleton(
+        InMemoryInFlightLimiter, limit=settings.provided.long_requests_per_user
+    )
 
     # -- persistence ----------------------------------------------------------------
     database = providers.Singleton(
@@ -201,6 +206,6 @@ class Container(containers.DeclarativeContainer):
     get_meeting = providers.Factory(GetMeeting, units=units)
     update_meeting = providers.Factory(UpdateMeeting, units=units, clock=clock)
     delete_meeting = providers.Factory(DeleteMeeting, units=units)
-    export_meetings = providers.Factory(ExportMeetings, units=units)
-    revenue_report = providers.Factory(BuildRevenueReport, units=units)
+    export_meetings = providers.Factory(ExportMeetings, units=units, in_flight=long_requests)
+    revenue_report = providers.Factory(BuildRevenueReport, units=units, in_flight=long_requests)
     fill_demo_book = providers.Factory(FillDemoBook, units=units, ids=ids, clock=clock)

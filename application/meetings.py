@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,10 +13,10 @@ from uuid import UUID
 from application.concurrency import ANY, Precondition, retry_lost_races
 from application.patch import UNSET, Patch
 from application.views import MeetingView, RevenueReportView, Versioned
-from domain.errors import MeetingNotFound, PreconditionFailed
+from domain.errors import MeetingNotFound, PreconditionFailed, TooManyInFlight
 from domain.meetings import Meeting
 from domain.pagination import Page
-from domain.ports import Clock, IdGenerator, UnitsOfWork
+from domain.ports import Clock, IdGenerator, InFlightLimiter, UnitsOfWork
 from domain.queries import MeetingFilter, MeetingQuery, Period
 from domain.reports import MeetingExportRow, ReportGrouping, RevenueGroup, RevenueTotals
 from domain.time import iso_utc
@@ -181,23 +181,49 @@ class _CsvLine:
         return line
 
 
+# Rows read per unit of work: each page is one short statement on a borrowed connection,
+# given back before any of its lines is handed on to a reader however slow.
+EXPORT_PAGE_ROWS = 500
+
+
 class ExportMeetings:
     """Meetings as CSV (RFC 4180, UTF-8), streamed line by line in bounded memory.
 
     Free text is neutralised against spreadsheet formula injection by prefixing an
     apostrophe, which spreadsheets display as text. Both the HTTP API and the CLI
     write exactly what this yields.
+
+    Rows are read a page at a time (keyset paging), each page in a unit of work of its
+    own, so a slow download never holds a database connection. The pages are not one
+    snapshot: a meeting written during a long export may or may not be in it. An owner
+    has at most as many exports and reports running as ``in_flight`` allows: one more
+    is ``TooManyInFlight`` (429) when its first line is asked for.
     """
 
-    def __init__(self, units: UnitsOfWork) -> None:
+    def __init__(self, units: UnitsOfWork, in_flight: InFlightLimiter) -> None:
         self._uow = units.reading()
+        self._in_flight = in_flight
 
-    async def execute(self, meeting_filter: MeetingFilter) -> AsyncIterator[str]:
-        line = _CsvLine()
-        yield line(EXPORT_HEADER)
-        async with self._uow as uow:
-            async for row in uow.meetings.export(meeting_filter):
-                yield line(_export_cells(row))
+    async def execute(self, meeting_filter: MeetingFilter) -> AsyncGenerator[str, None]:
+        key = str(meeting_filter.owner_id)
+        if not self._in_flight.acquire(key):
+            raise TooManyInFlight()
+        try:
+            line = _CsvLine()
+            yield line(EXPORT_HEADER)
+            after: MeetingExportRow | None = None
+            while True:
+                async with self._uow as uow:
+                    rows = await uow.meetings.export_page(
+                        meeting_filter, after=after, limit=EXPORT_PAGE_ROWS
+                    )
+                for row in rows:
+                    yield line(_export_cells(row))
+                if len(rows) < EXPORT_PAGE_ROWS:
+                    return
+                after = rows[-1]
+        finally:
+            self._in_flight.release(key)
 
 
 def _export_cells(row: MeetingExportRow) -> tuple[str, ...]:
@@ -229,12 +255,22 @@ class BuildRevenueReport:
     by name), with meetings without a client as one "No client" group.
     """
 
-    def __init__(self, units: UnitsOfWork) -> None:
+    def __init__(self, units: UnitsOfWork, in_flight: InFlightLimiter) -> None:
         self._uow = units.reading()
+        self._in_flight = in_flight
 
     async def execute(self, query: RevenueReportQuery) -> RevenueReportView:
-        async with self._uow as uow:
-            groups = await uow.meetings.revenue_groups(query.owner_id, query.period, query.grouping)
+        # Shares the owner's budget of long requests with exports (see ExportMeetings).
+        key = str(query.owner_id)
+        if not self._in_flight.acquire(key):
+            raise TooManyInFlight()
+        try:
+            async with self._uow as uow:
+                groups = await uow.meetings.revenue_groups(
+                    query.owner_id, query.period, query.grouping
+                )
+        finally:
+            self._in_flight.release(key)
         total = RevenueTotals.sum(group.totals for group in groups)
         if query.grouping is None:
             ordered: list[RevenueGroup] = []

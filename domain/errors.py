@@ -222,6 +222,19 @@ class RateLimited(DomainError):
         self.retry_after_seconds = max(1, retry_after_seconds)
 
 
+class TooManyInFlight(RateLimited):
+    """The caller already has as many long requests (exports, reports) running as allowed."""
+
+    code = "too_many_in_flight"
+    default_message = (
+        "You already have as many exports and reports running as allowed; "
+        "try again when one has finished."
+    )
+
+    def __init__(self, retry_after_seconds: int = 1, message: str | None = None) -> None:
+        super().__init__(retry_after_seconds, message)
+
+
 class ServiceBusy(DomainError):
     """Too much work of this kind is waiting (password hashing): try again shortly."""
 

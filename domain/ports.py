@@ -7,7 +7,7 @@ checks each implementation where it is written. Signatures speak domain types on
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -118,9 +118,12 @@ class MeetingRepository(Protocol):
 
     async def list(self, query: MeetingQuery) -> Page[Meeting]: ...
 
-    def export(self, meeting_filter: MeetingFilter) -> AsyncIterator[MeetingExportRow]:
-        """Stream matching meetings, oldest first, with client names, in bounded memory."""
-        ...
+    async def export_page(
+        self, meeting_filter: MeetingFilter, *, after: MeetingExportRow | None, limit: int
+    ) -> builtins.list[MeetingExportRow]:
+        """Up to ``limit`` matching meetings with client names, in export order (oldest
+        first, then by id), after the row ``after`` when given: an export reads page by
+        page, each in a short unit of work, never holding a connection while it writes."""
 
     async def detach_client(self, client_id: UUID) -> None:
         """Set ``client_id`` to ``None`` on every meeting of that client (a change of each:
@@ -259,6 +262,16 @@ class RateLimiter(Protocol):
 
     async def hit(self, key: str) -> int | None:
         """Count one attempt under ``key``; ``None`` if allowed, else seconds to wait."""
+
+
+class InFlightLimiter(Protocol):
+    """Bounds how much work of one key (a user's long requests) runs at once."""
+
+    def acquire(self, key: str) -> bool:
+        """Take a slot for ``key``: ``False``, taking nothing, when all are taken."""
+
+    def release(self, key: str) -> None:
+        """Give back a slot taken by ``acquire``."""
 
 
 class Storage(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import copy
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -229,19 +229,28 @@ class InMemoryMeetingRepository(MeetingRepository):
         found = self._select(query.filter, newest_first=query.sort is MeetingSort.STARTS_AT_DESC)
         return _page([copy.copy(m) for m in found], query.page)
 
-    async def export(self, meeting_filter: MeetingFilter) -> AsyncIterator[MeetingExportRow]:
+    async def export_page(
+        self, meeting_filter: MeetingFilter, *, after: MeetingExportRow | None, limit: int
+    ) -> builtins.list[MeetingExportRow]:
         clients = self._tables().clients
-        for m in self._select(meeting_filter, newest_first=False):
+        found = self._select(meeting_filter, newest_first=False)
+        if after is not None:
+            found = [m for m in found if (m.starts_at, m.id) > (after.starts_at, after.id)]
+        rows = []
+        for m in found[:limit]:
             client = clients.get(m.client_id) if m.client_id else None
-            yield MeetingExportRow(
-                id=m.id,
-                client_id=m.client_id,
-                client_name=client.name if client else None,
-                starts_at=m.starts_at,
-                duration_minutes=m.duration_minutes,
-                revenue=m.revenue,
-                notes=m.notes,
+            rows.append(
+                MeetingExportRow(
+                    id=m.id,
+                    client_id=m.client_id,
+                    client_name=client.name if client else None,
+                    starts_at=m.starts_at,
+                    duration_minutes=m.duration_minutes,
+                    revenue=m.revenue,
+                    notes=m.notes,
+                )
             )
+        return rows
 
     async def detach_client(self, client_id: UUID) -> None:
         stored = self._tables().meetings

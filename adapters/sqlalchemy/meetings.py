@@ -7,7 +7,7 @@ stay exact on every database. The mapper turns cents back into a 2-place ``Decim
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -24,15 +24,16 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    and_,
     bindparam,
     exists,
     func,
+    or_,
     select,
 )
 
 from adapters.sqlalchemy.clients import clients
 from adapters.sqlalchemy.connection import Db
-from adapters.sqlalchemy.errors import domain_errors
 from adapters.sqlalchemy.schema import UtcDateTime, metadata, utc_month
 from domain.errors import ClientNotFound, ConcurrentUpdate
 from domain.meetings import Meeting
@@ -65,8 +66,6 @@ meetings = Table(
     Index("ix_meetings_owner_id_starts_at_id", "owner_id", "starts_at", "id"),
     Index("ix_meetings_client_id", "client_id"),
 )
-
-EXPORT_BATCH = 500
 
 
 def to_cents(amount: Decimal) -> int:
@@ -208,14 +207,25 @@ _LIST_COUNT = {
     shape: select(func.count()).select_from(meetings).where(*_conditions(shape))
     for shape in _SHAPES
 }
-# The export, oldest first, with each meeting's client name.
-_EXPORT = {
-    shape: select(*MEETING_COLUMNS, clients.c.name.label("client_name"))
+# The export, oldest first, with each meeting's client name, a page at a time: keyset
+# paging on (starts_at, id), which ix_meetings_owner_id_starts_at_id serves, so every
+# page costs the same however deep into the export. Built once per (filter shape, whether
+# a page precedes).
+_AFTER = or_(
+    meetings.c.starts_at > bindparam("after_starts_at"),
+    and_(
+        meetings.c.starts_at == bindparam("after_starts_at"),
+        meetings.c.id > bindparam("after_id"),
+    ),
+)
+_EXPORT_PAGE = {
+    (shape, paged): select(*MEETING_COLUMNS, clients.c.name.label("client_name"))
     .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
-    .where(*_conditions(shape))
+    .where(*_conditions(shape), *((_AFTER,) if paged else ()))
     .order_by(meetings.c.starts_at, meetings.c.id)
-    .execution_options(yield_per=EXPORT_BATCH)
+    .limit(bindparam("limit", type_=Integer))
     for shape in _SHAPES
+    for paged in (False, True)
 }
 
 
@@ -309,22 +319,27 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
             total = 0
         return Page([meeting_from_row(r) for r in rows], total, page.limit, page.offset)
 
-    async def export(self, meeting_filter: MeetingFilter) -> AsyncIterator[MeetingExportRow]:
+    async def export_page(
+        self, meeting_filter: MeetingFilter, *, after: MeetingExportRow | None, limit: int
+    ) -> builtins.list[MeetingExportRow]:
         shape, params = _filter_params(meeting_filter)
-        # A server-side cursor on PostgreSQL (which needs a transaction); batches of
-        # EXPORT_BATCH rows on SQLite.
-        await self._db.begin()
-        async with domain_errors(), self._db.conn.stream(_EXPORT[shape], params) as result:
-            async for row in result:
-                yield MeetingExportRow(
-                    id=row.id,
-                    client_id=row.client_id,
-                    client_name=row.client_name,
-                    starts_at=row.starts_at,
-                    duration_minutes=row.duration_minutes,
-                    revenue=from_cents(row.revenue_cents),
-                    notes=row.notes,
-                )
+        params["limit"] = limit
+        if after is not None:
+            params["after_starts_at"] = after.starts_at
+            params["after_id"] = after.id
+        rows = (await self._db.execute(_EXPORT_PAGE[shape, after is not None], params)).all()
+        return [
+            MeetingExportRow(
+                id=row.id,
+                client_id=row.client_id,
+                client_name=row.client_name,
+                starts_at=row.starts_at,
+                duration_minutes=row.duration_minutes,
+                revenue=from_cents(row.revenue_cents),
+                notes=row.notes,
+            )
+            for row in rows
+        ]
 
     async def detach_client(self, client_id: UUID) -> None:
         await self._db.execute(_DETACH, {"detached": client_id})

@@ -14,21 +14,24 @@ from domain.ports import Storage
 
 
 class SqlAlchemyStorage(Storage):
-    """``engine`` answers the readiness probe; closing disposes it and ``others`` (the
-    reading engine's pool, where there is one)."""
+    """The readiness probe borrows a connection from every pool — ``engine``'s and
+    ``others``' (the reading engine's, where there is one) — and runs ``SELECT 1`` on it,
+    within ``ping_timeout`` in all: a pool that cannot lend one (every connection held,
+    the database gone) makes the service not ready, as it is for the requests that need
+    that pool. Closing disposes every engine."""
 
     def __init__(
         self, engine: AsyncEngine, *others: AsyncEngine, ping_timeout: float = 2.0
     ) -> None:
-        self._engine = engine
         self._engines = list(dict.fromkeys((engine, *others)))  # each once, in order
         self._ping_timeout = ping_timeout
 
     async def ping(self) -> None:
         try:
             async with asyncio.timeout(self._ping_timeout):
-                async with self._engine.connect() as conn:
-                    await conn.execute(text("SELECT 1"))
+                for engine in self._engines:
+                    async with engine.connect() as conn:
+                        await conn.execute(text("SELECT 1"))
         except TimeoutError as error:
             raise StorageUnavailable(problem=StorageProblem.TIMEOUT) from error
         except Exception as error:

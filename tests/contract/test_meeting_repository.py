@@ -14,7 +14,7 @@ from domain.errors import ClientNotFound
 from domain.meetings import Meeting
 from domain.pagination import PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort, Period
-from domain.reports import ReportGrouping, RevenueGroup, RevenueTotals
+from domain.reports import MeetingExportRow, ReportGrouping, RevenueGroup, RevenueTotals
 from domain.values import ClientName
 
 from .support import T0, Backend, add_user
@@ -218,6 +218,22 @@ async def test_every_filter_counts_the_same_on_and_past_its_last_page(
                             assert all(m.client_id == client_id for m in first.items)
 
 
+async def export_all(
+    backend: Backend, meeting_filter: MeetingFilter, page: int = 500
+) -> list[MeetingExportRow]:
+    """Every page, each read in a unit of work of its own, as ExportMeetings reads them."""
+    rows: list[MeetingExportRow] = []
+    after = None
+    while True:
+        async with backend.new_uow() as uow:
+            found = await uow.meetings.export_page(meeting_filter, after=after, limit=page)
+        assert len(found) <= page
+        rows += found
+        if len(found) < page:
+            return rows
+        after = found[-1]
+
+
 async def test_export_streams_oldest_first_with_client_names(backend: Backend) -> None:
     owner = await add_user(backend)
     acme = await add_client(backend, owner.id, "Acme «Ltd» 🦊")
@@ -226,8 +242,7 @@ async def test_export_streams_oldest_first_with_client_names(backend: Backend) -
     outside = meeting(owner.id, T0 + timedelta(days=9))
     await store(backend, late, early, outside)
     f = MeetingFilter(owner.id, starts_before=T0 + timedelta(days=5))
-    async with backend.new_uow() as uow:
-        rows = [row async for row in uow.meetings.export(f)]
+    rows = await export_all(backend, f)
     assert [(r.id, r.client_id, r.client_name) for r in rows] == [
         (early.id, None, None),
         (late.id, acme.id, "Acme «Ltd» 🦊"),
@@ -238,13 +253,16 @@ async def test_export_streams_oldest_first_with_client_names(backend: Backend) -
     assert rows[1].duration_minutes == 60
 
 
-async def test_export_handles_more_rows_than_one_batch(backend: Backend) -> None:
+async def test_export_pages_follow_each_other_without_gaps_or_repeats(backend: Backend) -> None:
     owner = await add_user(backend)
     made = [meeting(owner.id, T0 + timedelta(minutes=i)) for i in range(1201)]
+    # Several meetings at one instant: the pages' boundary falls between equal starts.
+    made += [meeting(owner.id, T0 + timedelta(minutes=600)) for _ in range(7)]
     await store(backend, *made)
-    async with backend.new_uow() as uow:
-        exported = [row.id async for row in uow.meetings.export(MeetingFilter(owner.id))]
-    assert exported == [m.id for m in made]
+    expected = [m.id for m in sorted(made, key=lambda m: (m.starts_at, m.id))]
+    for page in (500, 7):
+        exported = [row.id for row in await export_all(backend, MeetingFilter(owner.id), page)]
+        assert exported == expected
 
 
 async def test_detach_client_keeps_the_meetings_without_a_client(backend: Backend) -> None:

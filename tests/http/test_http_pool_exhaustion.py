@@ -45,3 +45,22 @@ async def test_an_exhausted_pool_is_a_quick_503(
     assert (
         await api.post("/clients", json={"name": "Acme"}, headers=ada.headers)
     ).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "storage_kind",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+async def test_readiness_tells_the_truth_about_the_pools(
+    api: httpx.AsyncClient, container: Container
+) -> None:
+    ready = "http://testserver/health/ready"
+    assert (await api.get(ready)).status_code == 200
+    # The pool of the reads alone exhausted (on PostgreSQL; SQLite has one pool): the
+    # service cannot answer a read, so it is not ready.
+    async with container.units().reading():
+        assert_problem(await api.get(ready), 503, "storage_unavailable")
+    async with container.units().writing():
+        assert_problem(await api.get(ready), 503, "storage_unavailable")
+    assert (await api.get(ready)).status_code == 200

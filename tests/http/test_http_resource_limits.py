@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from http_helpers import PASSWORD, assert_problem, storage_independent
+from http_helpers import PASSWORD, Account, assert_problem, storage_independent
 
 from container import Container
 from domain.errors import ServiceBusy
@@ -72,3 +72,27 @@ async def test_a_busy_hasher_is_a_503_with_retry_after(
     for response in (register, login):
         assert_problem(response, 503, "service_busy")
         assert response.headers["retry-after"] == "1"
+
+
+@storage_independent
+async def test_exports_and_reports_past_a_users_budget_are_429(
+    api: httpx.AsyncClient, container: Container, ada: Account, bob: Account
+) -> None:
+    period = {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}
+    slots = container.long_requests()
+    assert slots.acquire(ada.id)  # ada has two downloads running (the default budget)
+    assert slots.acquire(ada.id)
+    try:
+        report = await api.get("/reports/revenue", params=period, headers=ada.headers)
+        export = await api.get("/meetings/export", headers=ada.headers)
+        for response in (report, export):
+            assert_problem(response, 429, "too_many_in_flight")
+            assert response.headers["retry-after"] == "1"
+        # Another user's budget is their own.
+        assert (await api.get("/meetings/export", headers=bob.headers)).status_code == 200
+    finally:
+        slots.release(ada.id)
+        slots.release(ada.id)
+    assert (await api.get("/reports/revenue", params=period, headers=ada.headers)).is_success
+    assert (await api.get("/meetings/export", headers=ada.headers)).is_success
+    assert slots.in_flight(ada.id) == 0  # each gave its slot back

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from adapters.memory.in_flight import InMemoryInFlightLimiter
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork, InMemoryUnitsOfWork
 from application.auth import (
@@ -104,8 +105,9 @@ class Harness:
         self.get_meeting = GetMeeting(self.units)
         self.update_meeting = UpdateMeeting(self.units, self.clock)
         self.delete_meeting = DeleteMeeting(self.units)
-        self.export_meetings = ExportMeetings(self.units)
-        self.revenue_report = BuildRevenueReport(self.units)
+        self.long_requests = InMemoryInFlightLimiter(2)
+        self.export_meetings = ExportMeetings(self.units, self.long_requests)
+        self.revenue_report = BuildRevenueReport(self.units, self.long_requests)
 
     def uow(self) -> InMemoryUnitOfWork:
         """A fresh unit of work on the shared store, as the container's factory gives."""

@@ -12,9 +12,9 @@ from uuid import UUID
 import pytest
 
 from application.clients import ClientDraft, ContactDraft, ImportClientsCommand
-from application.meetings import EXPORT_HEADER, RevenueReportQuery
+from application.meetings import EXPORT_HEADER, EXPORT_PAGE_ROWS, RevenueReportQuery
 from application.views import RevenueReportView
-from domain.errors import InvalidPeriod, InvalidTimestamp
+from domain.errors import InvalidPeriod, InvalidTimestamp, TooManyInFlight
 from domain.queries import MeetingFilter, Period
 from domain.reports import NO_CLIENT_LABEL, ReportGrouping, RevenueTotals
 
@@ -287,3 +287,39 @@ async def test_import_rejects_a_row_with_too_many_contacts(h: Harness) -> None:
     assert result.imported == 1
     assert [(r.line, "50" in r.reason) for r in result.rejected] == [(2, True)]
     assert [c.name for c in h.store.tables.clients.values()] == ["Ok"]
+
+
+# -- long requests in flight -----------------------------------------------------------------
+
+OTHER = UUID(int=30_002)
+
+
+async def test_an_export_reads_page_by_page_and_rows_stay_in_order(h: Harness) -> None:
+    starts = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i) for i in range(1201)]
+    for starts_at in starts:
+        await h.meeting(OWNER, starts_at=starts_at)
+    assert len(starts) > EXPORT_PAGE_ROWS
+    rows = list(csv.reader(io.StringIO(await export_text(h, MeetingFilter(OWNER)), newline="")))
+    assert [datetime.fromisoformat(row[3]) for row in rows[1:]] == starts
+
+
+async def test_an_owner_has_a_bounded_number_of_exports_and_reports_running(h: Harness) -> None:
+    await h.meeting(OWNER)
+    period = Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    first = h.export_meetings.execute(MeetingFilter(OWNER))
+    second = h.export_meetings.execute(MeetingFilter(OWNER))
+    await anext(first)  # two exports running: the harness allows two
+    await anext(second)
+
+    with pytest.raises(TooManyInFlight) as refused:
+        await anext(h.export_meetings.execute(MeetingFilter(OWNER)))
+    assert refused.value.retry_after_seconds == 1
+    with pytest.raises(TooManyInFlight):
+        await h.revenue_report.execute(RevenueReportQuery(OWNER, period))
+    # Someone else is not affected.
+    assert await export_text(h, MeetingFilter(OTHER)) == ",".join(EXPORT_HEADER) + "\r\n"
+
+    await first.aclose()  # a download cut short gives its slot back
+    assert (await h.revenue_report.execute(RevenueReportQuery(OWNER, period))).total.meetings == 1
+    assert [line async for line in second][-1].count(",") == len(EXPORT_HEADER) - 1
+    assert h.long_requests.in_flight(str(OWNER)) == 0

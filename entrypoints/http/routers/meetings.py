@@ -1,6 +1,6 @@
 """Meetings, and their CSV export, always scoped to the caller."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 from uuid import UUID
 
@@ -94,10 +94,14 @@ async def list_meetings(
     "/export",
     response_class=StreamingResponse,
     summary="Download my meetings as CSV",
-    description="Same filters as the listing, no paging; oldest first; streamed.",
+    description=(
+        "Same filters as the listing, no paging; oldest first; streamed. A user has at "
+        "most `CLIENTBOOK_LONG_REQUESTS_PER_USER` exports and reports running at once "
+        "(429 `too_many_in_flight` beyond)."
+    ),
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
-        **problems(422, 503),
+        **problems(422, 429, 503),
     },
 )
 @inject
@@ -124,11 +128,15 @@ async def _take(lines: AsyncIterator[str], count: int) -> AsyncIterator[str]:
             return
 
 
-async def _chain(head: list[str], rest: AsyncIterator[str]) -> AsyncIterator[str]:
-    for line in head:
-        yield line
-    async for line in rest:
-        yield line
+async def _chain(head: list[str], rest: AsyncGenerator[str, None]) -> AsyncIterator[str]:
+    try:
+        for line in head:
+            yield line
+        async for line in rest:
+            yield line
+    finally:
+        # Also when the download is cut short: the export gives its slot back now.
+        await rest.aclose()
 
 
 @router.get(

@@ -29,7 +29,7 @@ router = APIRouter(
     "/revenue",
     response_model=ReportOut,
     summary="Revenue, minutes and meetings over [from, to), optionally grouped",
-    responses=problems(422),
+    responses=problems(422, 429),
 )
 @inject
 async def revenue_report(
