@@ -5,17 +5,31 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 
-.PHONY: install run test lint typecheck imports unit bench clean
+.PHONY: install lock lock-upgrade run test lint typecheck imports unit bench clean
 
-# Reinstall whenever pyproject.toml changes; the stamp keeps repeat runs instant.
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins (hash-checked, build tools included), then
+# the project itself without resolving anything; the stamp keeps repeat runs instant.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# `make lock` after editing pyproject.toml's dependencies (keeps every other pin);
+# `make lock-upgrade` moves every pin to the newest release the bounds allow.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --extra dev --build-deps-for editable \
+	--output-file $(LOCK) pyproject.toml
+
+lock: $(STAMP)
+	$(PIP_COMPILE)
+
+lock-upgrade: $(STAMP)
+	$(PIP_COMPILE) --upgrade
 
 # `clientbook serve`: applies pending migrations (SQLite ./clientbook.db by default), then serves.
 run: $(STAMP)
