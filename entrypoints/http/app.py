@@ -1,7 +1,8 @@
 """The FastAPI application factory.
 
 Nothing is built at import time: ``create_app()`` makes (or receives) the container,
-wires it into the route modules, and returns the app. For uvicorn:
+keeps it on ``app.state`` for the routes' dependencies (``provide.provided``), and
+returns the app. For uvicorn:
 ``uvicorn entrypoints.http.app:create_app --factory``.
 """
 
@@ -15,7 +16,6 @@ from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
 from container import Container
-from entrypoints.http import security
 from entrypoints.http.cors import ProblemCORSMiddleware
 from entrypoints.http.docs import install_docs
 from entrypoints.http.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -49,7 +49,6 @@ def create_app(container: Container | None = None) -> FastAPI:
     """Build the API around ``container`` (a fresh one, configured from the environment)."""
     container = container if container is not None else Container()
     settings = container.settings()  # a bad setting stops startup here, naming the variable
-    container.wire(modules=[security, *_ROUTE_MODULES])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

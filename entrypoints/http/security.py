@@ -2,8 +2,8 @@
 
 ``CurrentUser`` is a plain FastAPI dependency (``Depends(current_user)``): that is what
 route signatures say, what FastAPI documents as the OAuth2 password flow (Swagger UI's
-Authorize button), and what any route resolves correctly. ``entrypoints.http.routing``
-makes resolving it cheap (ADR 0012).
+Authorize button), and FastAPI resolves it once per request, however many functions of
+the request ask for it (its per-request dependency cache).
 """
 
 from collections.abc import Iterable
@@ -12,11 +12,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from application.auth import IdentifyUser
 from application.views import UserView
 from container import Container
 from domain.errors import TokenInvalid
-from entrypoints.http.provide import Provide, inject
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a route, not a secret
 
@@ -34,7 +32,8 @@ class BearerUser(OAuth2PasswordBearer):
         token = bearer_token(request.scope["headers"])
         if not token:
             raise TokenInvalid("Missing bearer token.")
-        return await identify(token)
+        container: Container = request.app.state.container
+        return await container.identify_user().execute(token)
 
 
 def bearer_token(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
@@ -47,14 +46,6 @@ def bearer_token(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
             scheme, _, token = value.decode("latin-1").partition(" ")
             return token.strip() if scheme.lower() == "bearer" else None
     return None
-
-
-@inject
-async def identify(
-    token: str, identify_user: IdentifyUser = Provide[Container.identify_user]
-) -> UserView:
-    """The user behind an access token, by the container's ``IdentifyUser``."""
-    return await identify_user.execute(token)
 
 
 current_user = BearerUser(

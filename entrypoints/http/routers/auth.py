@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Depends, Form, Response, status
 
 from application.auth import (
     AuthenticateUser,
@@ -15,10 +15,9 @@ from application.auth import (
 from application.views import TokenPair
 from container import Container
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide, inject
+from entrypoints.http.provide import provided
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX, created
-from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.auth import (
     LoginIn,
     RefreshIn,
@@ -29,7 +28,7 @@ from entrypoints.http.schemas.auth import (
 )
 from entrypoints.http.security import ClientAddress, CurrentUser
 
-router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=ApiRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"])
 
 
 @router.post(
@@ -39,11 +38,10 @@ router = APIRouter(prefix=f"{API_PREFIX}/auth", tags=["auth"], route_class=ApiRo
     summary="Create an account",
     responses={**created("account"), **problems(409, 422, 429, 503)},
 )
-@inject
 async def register(
     body: RegisterIn,
     source: ClientAddress,
-    register: Annotated[RegisterUser, Provide[Container.register_user]],
+    register: Annotated[RegisterUser, Depends(provided(Container.register_user))],
 ) -> ViewResponse:
     user = await register.execute(body.to_command(source))
     # The account is reached as /users/me, with its own token.
@@ -57,11 +55,10 @@ async def register(
     description="Unknown email and wrong password get the same 401.",
     responses=problems(401, 422, 429, 503),
 )
-@inject
 async def login(
     body: LoginIn,
     source: ClientAddress,
-    authenticate: Annotated[AuthenticateUser, Provide[Container.authenticate_user]],
+    authenticate: Annotated[AuthenticateUser, Depends(provided(Container.authenticate_user))],
 ) -> TokenPair:
     return await authenticate.execute(
         AuthenticateUserCommand(email=body.email, password=body.password, source=source)
@@ -75,11 +72,10 @@ async def login(
     description="For Swagger UI's Authorize button: `username` is the email.",
     responses=problems(401, 422, 429, 503),
 )
-@inject
 async def token(
     form: Annotated[TokenForm, Form()],
     source: ClientAddress,
-    authenticate: Annotated[AuthenticateUser, Provide[Container.authenticate_user]],
+    authenticate: Annotated[AuthenticateUser, Depends(provided(Container.authenticate_user))],
 ) -> TokenPair:
     return await authenticate.execute(
         AuthenticateUserCommand(email=form.username, password=form.password, source=source)
@@ -93,10 +89,9 @@ async def token(
     description="The presented token is used up; presenting it again revokes its family.",
     responses=problems(401, 422),
 )
-@inject
 async def refresh(
     body: RefreshIn,
-    rotate: Annotated[RefreshTokens, Provide[Container.refresh_session]],
+    rotate: Annotated[RefreshTokens, Depends(provided(Container.refresh_session))],
 ) -> TokenPair:
     return await rotate.execute(body.refresh_token)
 
@@ -113,11 +108,10 @@ async def refresh(
     ),
     responses=problems(401, 422),
 )
-@inject
 async def logout(
     body: RefreshIn,
     user: CurrentUser,
-    revoke: Annotated[Logout, Provide[Container.logout]],
+    revoke: Annotated[Logout, Depends(provided(Container.logout))],
 ) -> Response:
     await revoke.execute(LogoutCommand(user_id=user.id, refresh_token=body.refresh_token))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

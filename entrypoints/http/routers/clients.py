@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from application.clients import (
     AddClient,
@@ -21,10 +21,9 @@ from domain.queries import ClientQuery, ClientSort
 from domain.values import NAME_MAX_LENGTH
 from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide, inject
+from entrypoints.http.provide import provided
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX, created
-from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.clients import (
     ClientIn,
     ClientOut,
@@ -40,7 +39,6 @@ router = APIRouter(
     prefix=f"{API_PREFIX}/clients",
     tags=["clients"],
     responses=problems(401),
-    route_class=ApiRoute,
 )
 
 
@@ -51,11 +49,10 @@ router = APIRouter(
     summary="Add a client, with its contacts (all or nothing)",
     responses={**created("client"), **problems(409, 422)},
 )
-@inject
 async def add_client(
     body: ClientIn,
     user: CurrentUser,
-    add: Annotated[AddClient, Provide[Container.add_client]],
+    add: Annotated[AddClient, Depends(provided(Container.add_client))],
 ) -> ViewResponse:
     client = await add.execute(body.to_command(owner_id=user.id))
     location = f"{API_PREFIX}/clients/{client.id}"
@@ -68,10 +65,9 @@ async def add_client(
     summary="List my clients",
     responses=problems(422),
 )
-@inject
 async def list_clients(
     user: CurrentUser,
-    list_clients: Annotated[ListClients, Provide[Container.list_clients]],
+    list_clients: Annotated[ListClients, Depends(provided(Container.list_clients))],
     limit: Annotated[int, Query(ge=1, le=100), WHOLE_NUMBER] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET), WHOLE_NUMBER] = 0,
     q: Annotated[
@@ -94,11 +90,10 @@ async def list_clients(
     summary="One client with its contacts",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 422)},
 )
-@inject
 async def get_client(
     client_id: UUID,
     user: CurrentUser,
-    get: Annotated[GetClient, Provide[Container.get_client]],
+    get: Annotated[GetClient, Depends(provided(Container.get_client))],
 ) -> ViewResponse:
     return tagged(await get.execute(user.id, client_id))
 
@@ -109,13 +104,12 @@ async def get_client(
     summary="Change a client's name, company or notes",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 409, 412, 422)},
 )
-@inject
 async def update_client(
     client_id: UUID,
     body: ClientPatch,
     user: CurrentUser,
     precondition: IfMatch,
-    update: Annotated[UpdateClient, Provide[Container.update_client]],
+    update: Annotated[UpdateClient, Depends(provided(Container.update_client))],
 ) -> ViewResponse:
     return tagged(await update.execute(body.to_command(user.id, client_id, precondition)))
 
@@ -127,12 +121,11 @@ async def update_client(
     summary="Delete a client and its contacts (its meetings stay, without a client)",
     responses=problems(404, 412, 422),
 )
-@inject
 async def delete_client(
     client_id: UUID,
     user: CurrentUser,
     precondition: IfMatch,
-    delete: Annotated[DeleteClient, Provide[Container.delete_client]],
+    delete: Annotated[DeleteClient, Depends(provided(Container.delete_client))],
 ) -> Response:
     await delete.execute(user.id, client_id, precondition=precondition)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -145,12 +138,11 @@ async def delete_client(
     summary="Add a contact to a client",
     responses={**created("contact"), **problems(404, 422)},
 )
-@inject
 async def add_contact(
     client_id: UUID,
     body: ContactIn,
     user: CurrentUser,
-    add: Annotated[AddContact, Provide[Container.add_contact]],
+    add: Annotated[AddContact, Depends(provided(Container.add_contact))],
 ) -> ViewResponse:
     contact = await add.execute(AddContactCommand(user.id, client_id, body.to_draft()))
     location = f"{API_PREFIX}/clients/{client_id}/contacts/{contact.id}"
@@ -164,12 +156,11 @@ async def add_contact(
     summary="Remove a contact",
     responses=problems(404, 422),
 )
-@inject
 async def remove_contact(
     client_id: UUID,
     contact_id: UUID,
     user: CurrentUser,
-    remove: Annotated[RemoveContact, Provide[Container.remove_contact]],
+    remove: Annotated[RemoveContact, Depends(provided(Container.remove_contact))],
 ) -> Response:
     await remove.execute(user.id, client_id, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

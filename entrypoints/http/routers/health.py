@@ -2,13 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from application.health import CheckReadiness
 from container import Container
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide, inject
+from entrypoints.http.provide import provided
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -45,9 +45,8 @@ async def live() -> Liveness:
     summary="The database answers too",
     responses=problems(503),
 )
-@inject
 async def ready(
-    check: Annotated[CheckReadiness, Provide[Container.check_readiness]],
+    check: Annotated[CheckReadiness, Depends(provided(Container.check_readiness))],
 ) -> Readiness:
     await check.execute()
     return _READY

@@ -20,10 +20,9 @@ from domain.pagination import MAX_OFFSET, PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide, inject
+from entrypoints.http.provide import provided
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX, created
-from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.fields import WHOLE_NUMBER, IsoDatetime
 from entrypoints.http.schemas.meetings import MeetingIn, MeetingOut, MeetingPage, MeetingPatch
 from entrypoints.http.security import CurrentUser
@@ -32,7 +31,6 @@ router = APIRouter(
     prefix=f"{API_PREFIX}/meetings",
     tags=["meetings"],
     responses=problems(401),
-    route_class=ApiRoute,
 )
 
 
@@ -66,11 +64,10 @@ Filter = Annotated[MeetingFilter, Depends(meeting_filter)]
     summary="Schedule (or record) a meeting",
     responses={**created("meeting"), **problems(404, 422)},
 )
-@inject
 async def schedule_meeting(
     body: MeetingIn,
     user: CurrentUser,
-    schedule: Annotated[ScheduleMeeting, Provide[Container.schedule_meeting]],
+    schedule: Annotated[ScheduleMeeting, Depends(provided(Container.schedule_meeting))],
 ) -> ViewResponse:
     meeting = await schedule.execute(body.to_command(owner_id=user.id))
     location = f"{API_PREFIX}/meetings/{meeting.id}"
@@ -78,10 +75,9 @@ async def schedule_meeting(
 
 
 @router.get("", response_model=MeetingPage, summary="List my meetings", responses=problems(422))
-@inject
 async def list_meetings(
     meetings: Filter,
-    list_meetings: Annotated[ListMeetings, Provide[Container.list_meetings]],
+    list_meetings: Annotated[ListMeetings, Depends(provided(Container.list_meetings))],
     limit: Annotated[int, Query(ge=1, le=100), WHOLE_NUMBER] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET), WHOLE_NUMBER] = 0,
     sort: MeetingSort = MeetingSort.STARTS_AT_DESC,
@@ -104,10 +100,9 @@ async def list_meetings(
         **problems(422, 429, 503),
     },
 )
-@inject
 async def export_meetings(
     meetings: Filter,
-    export: Annotated[ExportMeetings, Provide[Container.export_meetings]],
+    export: Annotated[ExportMeetings, Depends(provided(Container.export_meetings))],
 ) -> StreamingResponse:
     lines = export.execute(meetings)
     # Read the header and the first row now: a storage failure is still a clean problem
@@ -145,11 +140,10 @@ async def _chain(head: list[str], rest: AsyncGenerator[str, None]) -> AsyncItera
     summary="One meeting",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 422)},
 )
-@inject
 async def get_meeting(
     meeting_id: UUID,
     user: CurrentUser,
-    get: Annotated[GetMeeting, Provide[Container.get_meeting]],
+    get: Annotated[GetMeeting, Depends(provided(Container.get_meeting))],
 ) -> ViewResponse:
     return tagged(await get.execute(user.id, meeting_id))
 
@@ -160,13 +154,12 @@ async def get_meeting(
     summary="Change a meeting",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 409, 412, 422)},
 )
-@inject
 async def update_meeting(
     meeting_id: UUID,
     body: MeetingPatch,
     user: CurrentUser,
     precondition: IfMatch,
-    update: Annotated[UpdateMeeting, Provide[Container.update_meeting]],
+    update: Annotated[UpdateMeeting, Depends(provided(Container.update_meeting))],
 ) -> ViewResponse:
     return tagged(await update.execute(body.to_command(user.id, meeting_id, precondition)))
 
@@ -178,12 +171,11 @@ async def update_meeting(
     summary="Delete a meeting",
     responses=problems(404, 412, 422),
 )
-@inject
 async def delete_meeting(
     meeting_id: UUID,
     user: CurrentUser,
     precondition: IfMatch,
-    delete: Annotated[DeleteMeeting, Provide[Container.delete_meeting]],
+    delete: Annotated[DeleteMeeting, Depends(provided(Container.delete_meeting))],
 ) -> Response:
     await delete.execute(user.id, meeting_id, precondition=precondition)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,17 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from application.meetings import BuildRevenueReport, RevenueReportQuery
 from container import Container
 from domain.queries import Period
 from domain.reports import ReportGrouping
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide, inject
+from entrypoints.http.provide import provided
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
-from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.fields import IsoDatetime
 from entrypoints.http.schemas.meetings import ReportOut
 from entrypoints.http.security import CurrentUser
@@ -21,7 +20,6 @@ router = APIRouter(
     prefix=f"{API_PREFIX}/reports",
     tags=["reports"],
     responses=problems(401),
-    route_class=ApiRoute,
 )
 
 
@@ -31,10 +29,9 @@ router = APIRouter(
     summary="Revenue, minutes and meetings over [from, to), optionally grouped",
     responses=problems(422, 429),
 )
-@inject
 async def revenue_report(
     user: CurrentUser,
-    build: Annotated[BuildRevenueReport, Provide[Container.revenue_report]],
+    build: Annotated[BuildRevenueReport, Depends(provided(Container.revenue_report))],
     starts_from: Annotated[IsoDatetime, Query(alias="from", description="Inclusive.")],
     starts_before: Annotated[IsoDatetime, Query(alias="to", description="Exclusive.")],
     group_by: ReportGrouping | None = None,

@@ -2,16 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from application.auth import GetProfile, UpdateProfile
 from container import Container
 from entrypoints.http.conditional import ETAG_HEADER, IfMatch, tagged
 from entrypoints.http.problems import problems
-from entrypoints.http.provide import Provide, inject
+from entrypoints.http.provide import provided
 from entrypoints.http.rendering import ViewResponse
 from entrypoints.http.routers import API_PREFIX
-from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas.auth import ProfilePatch, UserOut
 from entrypoints.http.security import CurrentUser
 
@@ -19,17 +18,15 @@ router = APIRouter(
     prefix=f"{API_PREFIX}/users",
     tags=["users"],
     responses=problems(401),
-    route_class=ApiRoute,
 )
 
 
 @router.get(
     "/me", response_model=UserOut, summary="Who am I", responses={200: {"headers": ETAG_HEADER}}
 )
-@inject
 async def me(
     user: CurrentUser,
-    get: Annotated[GetProfile, Provide[Container.get_profile]],
+    get: Annotated[GetProfile, Depends(provided(Container.get_profile))],
 ) -> ViewResponse:
     return tagged(await get.execute(user.id))
 
@@ -41,11 +38,10 @@ async def me(
     description="A password change needs `current_password` and signs out every refresh session.",
     responses={200: {"headers": ETAG_HEADER}, **problems(403, 409, 412, 422)},
 )
-@inject
 async def update_me(
     body: ProfilePatch,
     user: CurrentUser,
     precondition: IfMatch,
-    update: Annotated[UpdateProfile, Provide[Container.update_profile]],
+    update: Annotated[UpdateProfile, Depends(provided(Container.update_profile))],
 ) -> ViewResponse:
     return tagged(await update.execute(body.to_command(user.id, precondition)))
