@@ -77,6 +77,3 @@ class RefreshSession:
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
-
-    def is_usable(self, now: datetime) -> bool:
-        return self.used_at is None and self.revoked_at is None and now < self.expires_at

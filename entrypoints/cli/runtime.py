@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-EXIT_OK = 0
 EXIT_FAILURE = 1  # a domain error: the request was understood and refused
 EXIT_USAGE = 2  # bad arguments or configuration: Click's own code for usage errors
 

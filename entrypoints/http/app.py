@@ -18,8 +18,12 @@ from fastapi.telemetry import TelemetryConfig
 from container import Container
 from entrypoints.http.cors import ProblemCORSMiddleware
 from entrypoints.http.docs import install_docs
-from entrypoints.http.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
-from entrypoints.http.middleware import REQUEST_ID_HEADER, RequestIdMiddleware
+from entrypoints.http.middleware import (
+    REQUEST_ID_HEADER,
+    BodyLimitMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.routers import admin, auth, clients, health, meetings, reports, users

@@ -1,7 +1,8 @@
-"""Request ids, and the last line of defence against unexpected exceptions.
+"""The app's ASGI middleware, outermost last: request ids, the body size limit, security headers.
 
-Pure ASGI (no ``BaseHTTPMiddleware``): it costs one dict lookup and one header per
-request, and it sees exceptions that escaped every handler, so it can answer them with a
+All pure ASGI (no ``BaseHTTPMiddleware``): each costs a header scan per request and never
+buffers a body. ``RequestIdMiddleware`` is also the last line of defence against
+unexpected exceptions: it sees what escaped every handler, so it can answer with a
 problem that carries the same request id as the log line.
 """
 
@@ -11,8 +12,10 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterable
 from contextvars import ContextVar
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.problems import problem_response
@@ -103,3 +106,136 @@ def _log_access(method: str, route: str, status: int, seconds: float) -> None:
         duration_ms,
         extra={"method": method, "route": route, "status": status, "duration_ms": duration_ms},
     )
+
+
+_CONTENT_LENGTH = b"content-length"
+
+
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than {limit} bytes."
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over ``max_bytes`` with a 413 problem.
+
+    A declared ``Content-Length`` over the limit is refused before a byte is read. A
+    body without one (chunked) or one that lies is counted as it streams in, and the
+    read that crosses the limit raises a 413 ``HTTPException``, which the app's problem
+    handler renders; nothing past the limit is ever held in memory.
+
+    FastAPI's own ``FastAPI(max_body_size=...)`` does not do this job (checked on
+    FastAPI 0.165): it sits outside the app's middleware and exception handlers, so its
+    413 is plain text without a request id or security headers, and a route that does
+    not read the body (a ``GET``, an unknown path) still runs before its answer is
+    replaced by the 413. See docs/adr/0004-http-edge-on-public-apis.md.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        for key, value in scope.get("headers", ()):
+            if key == _CONTENT_LENGTH:
+                if not value.isdigit():
+                    await problem_response(400, detail="Invalid Content-Length header.")(
+                        scope, receive, send
+                    )
+                    return
+                if int(value) > limit:
+                    await problem_response(413, detail=_too_large(limit))(scope, receive, send)
+                    return
+                break
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise StarletteHTTPException(413, detail=_too_large(limit))
+            return message
+
+        await self.app(scope, counted_receive, send)
+
+
+# Everything here is JSON or CSV for programs, never a page to frame or sniff; the docs
+# pages (``/docs``, ``/redoc``) run their assets from this server only (entrypoints.http.
+# docs) plus the inline script that starts them, and ReDoc's search worker (a blob).
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+_DOCS_CSP = (
+    b"default-src 'none'; script-src 'self' 'unsafe-inline'; "
+    b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+    b"worker-src 'self' blob:; frame-ancestors 'none'"
+)
+_COMMON: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+class SecurityHeadersMiddleware:
+    """Add browser-hardening headers to every response.
+
+    API answers carry tokens and private data: ``Cache-Control: no-store`` keeps them out
+    of shared and browser caches (``/openapi.json`` and the docs page may be cached).
+    A header the route set itself is left as it is.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        # Built once: which headers a path gets is fixed.
+        self._api = (
+            *_COMMON,
+            (b"content-security-policy", _API_CSP),
+            (b"cache-control", b"no-store"),
+        )
+        self._schema = (*_COMMON, (b"content-security-policy", _API_CSP))
+        self._docs = (*_COMMON, (b"content-security-policy", _DOCS_CSP))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if path in _DOCS_PATHS:
+            extra = self._docs
+        elif path == "/openapi.json":
+            extra = self._schema
+        else:
+            extra = self._api
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = _with_headers(message.get("headers", ()), extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_HARDENING_NAMES = frozenset(
+    name for name, _ in (*_COMMON, (b"content-security-policy", b""), (b"cache-control", b""))
+)
+
+
+def _with_headers(
+    headers: Iterable[tuple[bytes, bytes]], extra: tuple[tuple[bytes, bytes], ...]
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` and those of ``extra`` it does not set itself (names compared lowercased)."""
+    headers = list(headers)
+    for name, _ in headers:
+        if name.lower() in _HARDENING_NAMES:  # rare: a response that sets one itself
+            present = {key.lower() for key, _ in headers}
+            headers.extend(header for header in extra if header[0] not in present)
+            return headers
+    headers.extend(extra)
+    return headers
