@@ -127,7 +127,7 @@ class BodyLimitMiddleware:
     FastAPI 0.165): it sits outside the app's middleware and exception handlers, so its
     413 is plain text without a request id or security headers, and a route that does
     not read the body (a ``GET``, an unknown path) still runs before its answer is
-    replaced by the 413. See docs/adr/0018-http-edge-on-public-apis.md.
+    replaced by the 413. See docs/adr/0021-http-edge-on-public-apis.md.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:

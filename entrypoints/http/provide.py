@@ -6,7 +6,7 @@ dependency that calls the same provider on the container the app was built with
 (``request.app.state.container``, set by ``create_app``), so a test's
 ``container.x.override(...)`` applies exactly as before. It is an ``async def`` because
 FastAPI runs a plain ``def`` dependency, such as dependency-injector's ``Provide[...]``
-marker, in its thread pool on every request: ADR 0018 and docs/performance.md say what
+marker, in its thread pool on every request: ADR 0021 and docs/performance.md say what
 that cost.
 """
 

@@ -11,7 +11,7 @@ from entrypoints.http.provide import provided
 
 def test_the_dependency_is_async_so_fastapi_does_not_hop_to_its_thread_pool() -> None:
     # A plain ``def`` dependency (dependency-injector's ``Provide[...]`` marker is one)
-    # runs in FastAPI's thread pool on every request: ADR 0018.
+    # runs in FastAPI's thread pool on every request: ADR 0021.
     assert inspect.iscoroutinefunction(provided(Container.add_client))
 
 
