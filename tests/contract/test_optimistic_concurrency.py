@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -32,6 +32,19 @@ def new_client(owner_id: object, name: str = "Acme") -> Client:
 
 def new_contact(value: str) -> Contact:
     return Contact(uuid4(), ContactKind.PHONE, value, None, T0)
+
+
+def new_meeting(owner_id: UUID, client_id: UUID | None = None) -> Meeting:
+    return Meeting.schedule(
+        id=uuid4(),
+        owner_id=owner_id,
+        client_id=client_id,
+        starts_at=T0,
+        duration_minutes=30,
+        revenue="10",
+        notes=None,
+        now=T0,
+    )
 
 
 async def stored_client(backend: Backend) -> Client:
@@ -96,16 +109,7 @@ async def test_stale_user_and_meeting_writes_lose(backend: Backend) -> None:
     user = await add_user(backend)
     stale_user = copy.copy(user)
     user.rename("Winner", now=later(1))
-    meeting = Meeting.schedule(
-        id=uuid4(),
-        owner_id=user.id,
-        client_id=None,
-        starts_at=T0,
-        duration_minutes=30,
-        revenue="10",
-        notes=None,
-        now=T0,
-    )
+    meeting = new_meeting(user.id)
     async with backend.new_uow() as uow:
         await uow.users.update(user)
         await uow.meetings.add(meeting)
@@ -244,16 +248,7 @@ async def test_a_client_read_for_update_holds_it_until_the_transaction_ends(
 
 async def test_a_versioned_delete_removes_only_the_version_named(backend: Backend) -> None:
     user = await add_user(backend)
-    meeting = Meeting.schedule(
-        id=uuid4(),
-        owner_id=user.id,
-        client_id=None,
-        starts_at=T0,
-        duration_minutes=30,
-        revenue="0",
-        notes=None,
-        now=T0,
-    )
+    meeting = new_meeting(user.id)
     async with backend.new_uow() as uow:
         await uow.meetings.add(meeting)
         await uow.commit()
@@ -266,16 +261,7 @@ async def test_a_versioned_delete_removes_only_the_version_named(backend: Backen
 
 async def test_detaching_a_client_advances_its_meetings_versions(backend: Backend) -> None:
     made = await stored_client(backend)
-    meeting = Meeting.schedule(
-        id=uuid4(),
-        owner_id=made.owner_id,
-        client_id=made.id,
-        starts_at=T0,
-        duration_minutes=30,
-        revenue="0",
-        notes=None,
-        now=T0,
-    )
+    meeting = new_meeting(made.owner_id, client_id=made.id)
     async with backend.new_uow() as uow:
         await uow.meetings.add(meeting)
         await uow.commit()
