@@ -51,8 +51,11 @@ test: lint imports typecheck
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
-# ~12 minutes on 2 cores: PostgreSQL + wrk, see docs/performance.md. BENCH_ARGS=--smoke
-# checks the tooling in about a minute.
+# ~30 minutes on 2 cores (PostgreSQL + wrk, see docs/performance.md): the statement
+# count, the 4-connection pass and the login flood (~12 min), then the concurrency
+# scenario, 32 and 128 connections with the database apart from and sharing the server's
+# core (~17 min). BENCH_ARGS=--smoke checks the tooling in about two minutes;
+# BENCH_ARGS="--no-steady --no-login" runs the concurrency scenario alone.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -3,7 +3,8 @@
 One file, one FastAPI app, SQLAlchemy asyncio Core + asyncpg on the same tables as
 Clientbook, answering the same JSON. No layers, no container, no domain objects, no
 repository, no unit of work, and **no authentication**: every route serves the owner
-named by ``BENCH_OWNER_ID``. It issues the same queries Clientbook's adapters issue
+named by ``BENCH_OWNER_ID``. One engine with the pool a plain app gets from
+``create_async_engine(url, pool_size=10, max_overflow=0)``: ten connections, no overflow. It issues the same queries Clientbook's adapters issue
 (one joined query for a client, a window count for pages, one query for a page's
 contacts, a ``GROUP BY`` for the report), so the ratio between the two measures the
 layers, not a different query plan. Rows become dicts and ``orjson`` renders them.
@@ -148,7 +149,13 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal engine
-        engine = create_async_engine(url, pool_size=10, max_overflow=10)
+        # What a plain FastAPI app has: a fixed pool of 10 (no overflow), SQLAlchemy's
+        # default wait of 30 s; BENCH_POOL_SIZE / BENCH_MAX_OVERFLOW for experiments.
+        engine = create_async_engine(
+            url,
+            pool_size=int(os.environ.get("BENCH_POOL_SIZE", "10")),
+            max_overflow=int(os.environ.get("BENCH_MAX_OVERFLOW", "0")),
+        )
         try:
             yield
         finally:

@@ -14,7 +14,13 @@ What it does, in order (docs/performance.md explains why each choice was made):
    back (the order flips every round), then the ceiling.
 5. Login: logins/s of the service against raw ``bcrypt.checkpw`` on two threads at the
    same cost, and ``GET /users/me`` latency probed during the login flood.
-6. Medians of the rounds into ``bench/results.json`` and a Markdown report, which also
+6. Concurrency (issue 20), on fresh servers: 32 and 128 connections per endpoint, with
+   the database backends apart from the server (on wrk's core) and sharing the server's
+   core, Clientbook and the baseline back to back in interleaved rounds; per run the
+   responses by status (503s apart, and whether they carry ``Retry-After``), socket
+   errors, and the sessions PostgreSQL opened for the database during the run
+   (``pg_stat_database.sessions`` before and after).
+7. Medians of the rounds into ``bench/results.json`` and a Markdown report, which also
    replaces the generated block of docs/performance.md on a full run.
 
 Every load loop is bounded in time; every process it starts is stopped by its id.
@@ -62,6 +68,15 @@ WRITE_TARGET = 0.85
 LOGIN_TARGET = 0.80
 ME_P99_TARGET_MS = 50.0
 RSS_TARGET_MB = 150.0
+# Concurrency (issue 20): at CONC_RATIO_CONNECTIONS, Clientbook's throughput and p99
+# against the baseline's; at every level, sessions PostgreSQL opened per 1,000 requests
+# after the warm-up; above it, no error but a 503 with Retry-After, p99 within the wait.
+CONC_RATIO_CONNECTIONS = 32
+CONC_RPS_TARGET = 1.0
+CONC_P99_TARGET = 1.5
+CONC_SESSIONS_TARGET = 1.0
+# Clientbook's DB_POOL_TIMEOUT (its default unless the environment says otherwise).
+POOL_WAIT_S = float(os.environ.get("CLIENTBOOK_DB_POOL_TIMEOUT", "5"))
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -90,6 +105,12 @@ class Config:
     login: bool
     candidate_root: Path | None
     candidate_env: dict[str, str]
+    steady: bool = True
+    conc_connections: Sequence[int] = ()
+    conc_placements: Sequence[str] = ()
+    conc_duration: int = 6
+    conc_warmup: int = 2
+    conc_endpoints: Sequence[str] = ()
 
     @property
     def has_candidate(self) -> bool:
@@ -127,6 +148,26 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     )
     parser.add_argument("--no-login", action="store_true", help="skip the login measurements")
     parser.add_argument(
+        "--no-steady",
+        action="store_true",
+        help="skip the statement count and the 4-connection timing pass",
+    )
+    parser.add_argument(
+        "--concurrency",
+        default="32,128",
+        help="connection counts of the concurrency scenario, comma-separated ('' : skip it)",
+    )
+    parser.add_argument(
+        "--placements",
+        default="apart,shared",
+        help="where the database backends run during the concurrency scenario: 'apart' "
+        "(wrk's core) and/or 'shared' (the server's core)",
+    )
+    parser.add_argument("--conc-duration", type=int, default=6, help="seconds per run")
+    parser.add_argument(
+        "--conc-warmup", type=int, default=2, help="seconds of warm-up before round 1's runs"
+    )
+    parser.add_argument(
         "--candidate-root",
         type=Path,
         help="also run clientbook from this source tree (e.g. a patched copy), interleaved",
@@ -145,6 +186,14 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         parser.error(f"unknown endpoints {sorted(unknown)}; choose from {sorted(known)}")
     cpus = os.cpu_count() or 1
     smoke = bool(args.smoke)
+    conc = tuple(int(n) for n in args.concurrency.split(",") if n.strip())
+    placements = tuple(p for p in args.placements.split(",") if p)
+    if set(placements) - {"apart", "shared"}:
+        parser.error("--placements: choose from apart, shared")
+    if cpus < 2:
+        placements = ("shared",)  # one core: nothing can be kept apart
+    # A smoke run checks the scenario's tooling on one read and one write.
+    conc_endpoints = ("client_get", "meeting_create") if smoke else tuple(names)
     return Config(
         duration=2 if smoke else args.duration,
         warmup=1 if smoke else args.warmup,
@@ -159,7 +208,16 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         out=args.out,
         smoke=smoke,
         keep_db=args.keep_db,
-        write_docs=not (args.no_docs or smoke or args.profile or names or args.no_login),
+        write_docs=not (
+            args.no_docs
+            or smoke
+            or args.profile
+            or names
+            or args.no_login
+            or args.no_steady
+            or conc != (32, 128)
+            or set(placements) != {"apart", "shared"}
+        ),
         profile=tuple(args.profile),
         # Two cores or more: the server gets core 0 to itself, the load generator and
         # the database backends share core 1. One core: nothing can be separated.
@@ -169,6 +227,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         login=not args.no_login,
         candidate_root=args.candidate_root.resolve() if args.candidate_root else None,
         candidate_env=dict(item.split("=", 1) for item in args.candidate_env),
+        steady=not args.no_steady,
+        conc_connections=conc,
+        conc_placements=placements,
+        conc_duration=1 if smoke else args.conc_duration,
+        conc_warmup=0 if smoke else args.conc_warmup,
+        conc_endpoints=conc_endpoints,
     )
 
 
@@ -327,6 +391,16 @@ class Postgres:
             f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}'"  # noqa: S608 - our own name
         ).split()
         return [int(row) for row in rows]
+
+    def sessions(self) -> int:
+        """Sessions PostgreSQL ever opened to the benchmark database (counted at connect;
+        a backend reports it when it first goes idle, so the caller waits a moment)."""
+        return int(
+            self.psql(
+                "SELECT sessions FROM pg_stat_database "  # noqa: S608 - our own name
+                f"WHERE datname = '{self.database}'"
+            )
+        )
 
     def delete_bench_meetings(self) -> None:
         self.psql(f"DELETE FROM meetings WHERE notes = '{POST_MARKER}'", self.database)  # noqa: S608
@@ -508,6 +582,10 @@ class WrkResult:
     p99_ms: float
     max_ms: float
     cpu_ms_per_request: float | None = None  # the server's user+system CPU, all threads
+    # Responses by status, and 503s with Retry-After (only when counted: ``statuses=True``).
+    statuses: dict[int, int] = field(default_factory=dict)
+    retry_after_503: int = 0
+    sessions_opened: int | None = None  # PostgreSQL sessions opened during the run
 
     @property
     def rps(self) -> float:
@@ -516,6 +594,20 @@ class WrkResult:
     @property
     def failed(self) -> int:
         return sum(self.errors.values())
+
+    @property
+    def socket_errors(self) -> int:
+        return sum(n for kind, n in self.errors.items() if kind != "status")
+
+    @property
+    def unavailable(self) -> int:
+        """503 responses."""
+        return self.statuses.get(503, 0)
+
+    @property
+    def other_errors(self) -> int:
+        """Socket errors and every response of 400 or more other than a 503."""
+        return self.socket_errors + self.errors.get("status", 0) - self.unavailable
 
 
 def ensure_wrk() -> str:
@@ -557,6 +649,7 @@ class Load:
         connections: int | None = None,
         path: str | None = None,
         cpus: str | None = "load",
+        statuses: bool = False,
     ) -> WrkResult:
         body = self.body_file(endpoint)
         env = dict(os.environ)
@@ -564,6 +657,7 @@ class Load:
             BENCH_METHOD=endpoint.method,
             BENCH_BODY_FILE=str(body) if body else "",
             BENCH_TOKEN=token or "",
+            BENCH_STATUSES="1" if statuses else "",
         )
         url = f"http://{HOST}:{port}{path or endpoint.path(self.seed)}"
         conns = connections or self.cfg.connections
@@ -587,6 +681,8 @@ class Load:
                     p90_ms=lat["p90"] / 1000,
                     p99_ms=lat["p99"] / 1000,
                     max_ms=lat["max"] / 1000,
+                    statuses={int(k): int(v) for k, v in raw.get("statuses", {}).items()},
+                    retry_after_503=int(raw.get("retry_after_503", 0)),
                 )
         raise RuntimeError(f"wrk gave no result: {done.stdout}\n{done.stderr}")
 
@@ -823,6 +919,9 @@ class Bench:
             CLIENTBOOK_SECRET_KEY=secrets.token_urlsafe(48),
             CLIENTBOOK_LOGIN_RATE_LIMIT="off",
             CLIENTBOOK_REGISTER_RATE_LIMIT="off",
+            # One user sends every request here; the per-user cap on reports in flight
+            # (2 by default) would turn most report requests into 429s.
+            CLIENTBOOK_LONG_REQUESTS_PER_USER="1000",
             CLIENTBOOK_BCRYPT_ROUNDS="12",
             CLIENTBOOK_ACCESS_TOKEN_MINUTES="120",
             CLIENTBOOK_LOG_LEVEL="WARNING",
@@ -995,11 +1094,101 @@ class Bench:
                 )
         return found
 
-    def pin_backends(self) -> None:
-        if self.cfg.load_cpus is None:
+    def pin_backends(self, cpus: str | None = "load") -> None:
+        target = self.cfg.load_cpus if cpus == "load" else cpus
+        if target is None:
             return
         for pid in self.pg.backend_pids():
-            pin(pid, self.cfg.load_cpus, all_threads=False)
+            pin(pid, target, all_threads=False)
+
+    def measure_concurrency(self) -> dict[str, Any]:
+        """32 and 128 connections per endpoint, backends apart and sharing the server's core.
+
+        Fresh servers (pools opened by this scenario's warm-up), Clientbook and the
+        baseline back to back in each round, the order flipping every round. Each run
+        counts the responses by status and the sessions PostgreSQL opened for the
+        database meanwhile: the idle server opens none, so the difference is the loaded
+        server's.
+        """
+        cfg = self.cfg
+        cb, base = self.clientbook(), self.baseline(None)
+        self.start(cb, base)
+        load = Load(cfg, self.seed)
+        chosen = cfg.conc_endpoints
+        endpoints = [e for e in ENDPOINTS if not chosen or e.name in chosen]
+        runs: dict[str, Any] = {}
+        warmed: set[tuple[str, int, str, str]] = set()
+        try:
+            for round_no in range(cfg.rounds):
+                token = self.login(cb)
+                order = [cb, base] if round_no % 2 == 0 else [base, cb]
+                for placement in cfg.conc_placements:
+                    # "apart": backends on wrk's core; "shared": on the server's core.
+                    backends = "load" if placement == "apart" else cfg.server_cpus
+                    for conns in cfg.conc_connections:
+                        for endpoint in endpoints:
+                            for server in order:
+                                key = (placement, conns, endpoint.name, server.name)
+                                result = self._concurrent_run(
+                                    load, server, endpoint, token, conns, backends,
+                                    warm=key not in warmed,
+                                )  # fmt: skip
+                                warmed.add(key)
+                                runs.setdefault(placement, {}).setdefault(str(conns), {})
+                                by_server = runs[placement][str(conns)].setdefault(
+                                    endpoint.name, {}
+                                )
+                                by_server.setdefault(server.name, []).append(result)
+                                log(
+                                    f"round {round_no + 1} {placement:<6} c{conns:<4} "
+                                    f"{endpoint.name:<15} {server.name:<10} {result.rps:7.0f} "
+                                    f"req/s  p50 {result.p50_ms:7.1f} ms  p99 "
+                                    f"{result.p99_ms:7.1f} ms  503s {result.unavailable}  "
+                                    f"errors {result.other_errors}  sessions "
+                                    f"{result.sessions_opened}  cpu "
+                                    f"{result.cpu_ms_per_request or 0:5.3f} ms/req"
+                                )
+        finally:
+            self.stop_all()
+        return runs
+
+    def _concurrent_run(
+        self,
+        load: Load,
+        server: Server,
+        endpoint: Endpoint,
+        token: str,
+        conns: int,
+        backends: str | None,
+        *,
+        warm: bool,
+    ) -> WrkResult:
+        self.pin_backends(backends)
+        if warm and self.cfg.conc_warmup:
+            load.run(server.port, endpoint, token, self.cfg.conc_warmup, connections=conns)
+            if endpoint.write:
+                self.pg.delete_bench_meetings()
+            self.pin_backends(backends)
+        sessions_before = self.pg.sessions()
+        cpu_before = server.cpu_seconds()
+        result = load.run(
+            server.port,
+            endpoint,
+            token,
+            self.cfg.conc_duration,
+            connections=conns,
+            statuses=True,
+        )
+        spent = server.cpu_seconds() - cpu_before
+        time.sleep(0.3)  # a backend reports its session when it first goes idle
+        opened = self.pg.sessions() - sessions_before
+        if endpoint.write:
+            self.pg.delete_bench_meetings()
+        return dataclasses.replace(
+            result,
+            cpu_ms_per_request=1000 * spent / result.requests if result.requests else None,
+            sessions_opened=opened,
+        )
 
     def profile(self) -> None:
         """py-spy the clientbook server while wrk loads one endpoint at a time."""
@@ -1090,8 +1279,9 @@ def summarise(
     counts: dict[str, dict[str, Any]],
     checks: dict[str, Any],
     meta: dict[str, Any],
+    conc_runs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    peak = rss.get("clientbook_peak_rss_after_login_mb", rss["clientbook_peak_rss_mb"])
+    peak = rss.get("clientbook_peak_rss_after_login_mb", rss.get("clientbook_peak_rss_mb"))
     endpoints = []
     for endpoint in ENDPOINTS:
         if endpoint.name not in runs:
@@ -1184,8 +1374,143 @@ def summarise(
             "candidate_root": str(cfg.candidate_root) if cfg.candidate_root else None,
             "candidate_env": cfg.candidate_env,
         },
+        "concurrency": {
+            "config": {
+                "connections": list(cfg.conc_connections),
+                "placements": list(cfg.conc_placements),
+                "rounds": cfg.rounds,
+                "duration_s": cfg.conc_duration,
+                "warmup_s": cfg.conc_warmup,
+                "server_cpus": cfg.server_cpus,
+                "load_cpus": cfg.load_cpus,
+                "pool_wait_s": POOL_WAIT_S,
+            },
+            "rows": summarise_concurrency(conc_runs or {}),
+        },
         **meta,
     }
+
+
+def conc_side(results: Sequence[WrkResult]) -> dict[str, Any]:
+    """One server's figures for one endpoint, placement and connection count."""
+    requests = sum(r.requests for r in results)
+    sessions = [r.sessions_opened for r in results if r.sessions_opened is not None]
+    unavailable = sum(r.unavailable for r in results)
+    return {
+        "rps": round(median([r.rps for r in results]), 1),
+        "p50_ms": round(median([r.p50_ms for r in results]), 2),
+        "p99_ms": round(median([r.p99_ms for r in results]), 2),
+        "max_ms": round(max(r.max_ms for r in results), 2),
+        "requests": requests,
+        "errors": sum(r.other_errors for r in results),
+        "socket_errors": sum(r.socket_errors for r in results),
+        "unavailable": unavailable,
+        "unavailable_without_retry_after": unavailable - sum(r.retry_after_503 for r in results),
+        "statuses": {
+            str(code): sum(r.statuses.get(code, 0) for r in results)
+            for code in sorted({c for r in results for c in r.statuses})
+        },
+        # Every measured run is after the warm-up, so all of them count.
+        "sessions_opened": sum(sessions) if sessions else None,
+        "sessions_per_1000": round(1000 * sum(sessions) / requests, 2)
+        if sessions and requests
+        else None,
+        "cpu_ms_per_request": cpu_ms(results),
+        "rounds_rps": [round(r.rps, 1) for r in results],
+        "rounds_p99_ms": [round(r.p99_ms, 1) for r in results],
+    }
+
+
+def summarise_concurrency(runs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per placement, connection count and endpoint: both servers, ratios, targets."""
+    rows = []
+    labels = {e.name: e.label for e in ENDPOINTS}
+    for placement, by_conns in runs.items():
+        for conns_text, by_endpoint in by_conns.items():
+            conns = int(conns_text)
+            for name, by_server in by_endpoint.items():
+                cb, base = by_server["clientbook"], by_server["baseline"]
+                mine, theirs = conc_side(cb), conc_side(base)
+                pairs = list(zip(cb, base, strict=True))
+                rps_ratios = [c.rps / b.rps for c, b in pairs if b.rps]
+                p99_ratios = [c.p99_ms / b.p99_ms for c, b in pairs if b.p99_ms]
+                ratio = round(median(rps_ratios), 3) if rps_ratios else None
+                p99_ratio = round(median(p99_ratios), 3) if p99_ratios else None
+                sessions = mine["sessions_per_1000"]
+                checks: dict[str, bool] = {
+                    "sessions": sessions is not None and sessions <= CONC_SESSIONS_TARGET
+                }
+                if conns <= CONC_RATIO_CONNECTIONS:
+                    checks["throughput"] = ratio is not None and ratio >= CONC_RPS_TARGET
+                    checks["p99"] = p99_ratio is not None and p99_ratio <= CONC_P99_TARGET
+                    checks["errors"] = mine["errors"] == 0 and mine["unavailable"] == 0
+                else:
+                    # No stall: no socket error or timeout; any refusal a fast 503 with
+                    # Retry-After; the tail within the configured wait for a connection.
+                    checks["errors"] = (
+                        mine["errors"] == 0 and mine["unavailable_without_retry_after"] == 0
+                    )
+                    checks["p99"] = mine["p99_ms"] <= POOL_WAIT_S * 1000
+                rows.append(
+                    {
+                        "placement": placement,
+                        "connections": conns,
+                        "name": name,
+                        "endpoint": labels.get(name, name),
+                        "clientbook": mine,
+                        "baseline": theirs,
+                        "ratio": ratio,
+                        "round_ratios": [round(r, 3) for r in rps_ratios],
+                        "p99_ratio": p99_ratio,
+                        "round_p99_ratios": [round(r, 3) for r in p99_ratios],
+                        "checks": checks,
+                        "meets_targets": all(checks.values()),
+                    }
+                )
+    return rows
+
+
+def conc_markdown(rows: Sequence[dict[str, Any]], cfg: dict[str, Any]) -> list[str]:
+    out = [
+        "",
+        "**Under concurrency** (issue 20): `wrk -t1` with "
+        f"{', '.join(map(str, cfg['connections']))} connections, {cfg['rounds']} "
+        f"interleaved round(s) of {cfg['duration_s']} s per run "
+        f"after {cfg['warmup_s']} s of warm-up; the server on CPU {cfg['server_cpus']}, wrk on "
+        f"CPU {cfg['load_cpus']}; the database backends *apart* (on wrk's core) or *shared* "
+        "(on the server's core). The baseline runs with a plain app's pool: 10, no "
+        "overflow. Errors are socket errors and non-2xx responses other than 503, which "
+        "are counted apart (with how many lacked `Retry-After`); sessions are those "
+        "PostgreSQL opened for the database during the measured runs "
+        "(`pg_stat_database.sessions`), per 1,000 requests. Targets: at "
+        f"{CONC_RATIO_CONNECTIONS} connections ratio ≥ {CONC_RPS_TARGET:.1f}, p99 ≤ "
+        f"{CONC_P99_TARGET} x the "
+        f"baseline's, no error; above, no error but a 503 with `Retry-After` and p99 ≤ the "
+        f"pool wait ({POOL_WAIT_S:g} s); everywhere ≤ {CONC_SESSIONS_TARGET:g} session per "
+        "1,000 requests.",
+        "",
+        "| endpoint | backends | conns | clientbook req/s | p50 ms | p99 ms | errors / 503s "
+        "| sessions /1k | baseline req/s | p50 ms | p99 ms | errors / 503s | sessions /1k "
+        "| ratio (rounds) | p99 ratio | targets |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        mine, theirs = row["clientbook"], row["baseline"]
+        marks = " ".join(f"{name} {'✅' if ok else '❌'}" for name, ok in row["checks"].items())
+        rounds = ", ".join(f"{r:.2f}" for r in row["round_ratios"])
+        out.append(
+            f"| `{row['endpoint']}` | {row['placement']} | {row['connections']} | "
+            f"{fmt(mine['rps'])} | {fmt(mine['p50_ms'], 1)} | {fmt(mine['p99_ms'], 1)} | "
+            f"{mine['errors']} / {mine['unavailable']}"
+            + (f" ({mine['unavailable_without_retry_after']} w/o R-A)"
+               if mine["unavailable_without_retry_after"] else "")
+            + f" | {fmt(mine['sessions_per_1000'], 2)} | {fmt(theirs['rps'])} | "
+            f"{fmt(theirs['p50_ms'], 1)} | {fmt(theirs['p99_ms'], 1)} | "
+            f"{theirs['errors']} / {theirs['unavailable']} | "
+            f"{fmt(theirs['sessions_per_1000'], 2)} | "
+            f"**{fmt(row['ratio'], 2)}** ({rounds}) | {fmt(row['p99_ratio'], 2)} | {marks} |"
+        )  # fmt: skip
+    return out
 
 
 def cpu_ms(results: Sequence[WrkResult]) -> float | None:
@@ -1241,10 +1566,20 @@ def markdown(results: dict[str, Any]) -> str:
     out = []
     if results["smoke"]:
         out.append(
-            "> **SMOKE RUN** (2 s per measurement, one round): it checks the tooling; "
+            "> **SMOKE RUN** (2 s per measurement, 1 s under concurrency, one round): it "
+            "checks the tooling; "
             "its figures are not measurements.\n"
         )
     cfg, mach = results["config"], results["machine"]
+    if not results["endpoints"]:
+        out.append(
+            f"Run {results['generated_at']} on {mach['nproc']} x {mach['cpu']}; load "
+            f"average at start {mach['load_average_at_start']}, at the end "
+            f"{mach.get('load_average_at_end')}."
+        )
+        conc = results["concurrency"]
+        out += conc_markdown(conc["rows"], conc["config"])
+        return "\n".join(out) + "\n"
     out.append(
         f"Run {results['generated_at']} on {mach['nproc']} x {mach['cpu']}, "
         f"{mach['memory_gb']} GB; load average at start {mach['load_average_at_start']}. "
@@ -1341,6 +1676,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"- **Candidate**: source {cfg.get('candidate_root') or 'this tree'}, "
             f"environment {cfg.get('candidate_env') or '{}'}."
         )
+    conc = results["concurrency"]
+    if conc["rows"]:
+        out += conc_markdown(conc["rows"], conc["config"])
+        out.append("")
+    out.append(f"- **Load average** at the end of the run: {mach.get('load_average_at_end')}.")
     versions = ", ".join(f"{k} {v}" for k, v in results["versions"].items())
     out.append(f"- **Versions**: {versions}.")
     return "\n".join(out) + "\n"
@@ -1387,8 +1727,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bench.profile()
                 return 0
             meta = {"machine": machine(), "versions": versions(bench.pg)}
-            counts, checks = bench.count_statements()
-            runs, rss = bench.measure()
+            counts: dict[str, dict[str, Any]] = {}
+            checks: dict[str, Any] = {}
+            runs: dict[str, Any] = {}
+            rss: dict[str, float] = {}
+            if cfg.steady:
+                counts, checks = bench.count_statements()
+                runs, rss = bench.measure()
+            conc_runs = bench.measure_concurrency() if cfg.conc_connections else {}
+            meta["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         finally:
             bench.stop_all()
             if cfg.keep_db:
@@ -1396,7 +1743,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 with contextlib.suppress(Exception):
                     bench.pg.drop()
-    results = summarise(cfg, runs, rss, counts, checks, meta)
+    results = summarise(cfg, runs, rss, counts, checks, meta, conc_runs)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     report = markdown(results)
     # Only a full, default run speaks for the project; partial and A/B runs stay in --out.
