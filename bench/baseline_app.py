@@ -4,7 +4,8 @@ One file, one FastAPI app, SQLAlchemy asyncio Core + asyncpg on the same tables 
 Clientbook, answering the same JSON. No layers, no container, no domain objects, no
 repository, no unit of work, and **no authentication**: every route serves the owner
 named by ``BENCH_OWNER_ID``. One engine with the pool a plain app gets from
-``create_async_engine(url, pool_size=10, max_overflow=0)``: ten connections, no overflow. It issues the same queries Clientbook's adapters issue
+``create_async_engine(url, pool_size=10, max_overflow=0)``: ten connections, no overflow.
+It issues the same queries Clientbook's adapters issue
 (one joined query for a client, a window count for pages, one query for a page's
 contacts, a ``GROUP BY`` for the report), so the ratio between the two measures the
 layers, not a different query plan. Rows become dicts and ``orjson`` renders them.
