@@ -1,4 +1,4 @@
-"""``clientbook report revenue``: the revenue report as a table with a totals row."""
+"""``clientbook report revenue``: the revenue report as a table with a totals row, or bars."""
 
 from __future__ import annotations
 
@@ -51,6 +51,12 @@ def build() -> typer.Typer:
                 "--by", metavar="client|month", help="Group by client or by UTC calendar month."
             ),
         ] = None,
+        chart: Annotated[
+            bool,
+            typer.Option(
+                "--chart", help="Draw horizontal bars, each with its revenue, instead of a table."
+            ),
+        ] = False,
     ) -> None:
         """Revenue, minutes and meetings for [--from, --to), in total or grouped."""
         from application.meetings import RevenueReportQuery
@@ -63,7 +69,13 @@ def build() -> typer.Typer:
             query = RevenueReportQuery(owner.id, Period(start, end), by)
             return await container.revenue_report().execute(query)
 
-        rt.out.print(_table(rt.run(work)))
+        report = rt.run(work)
+        if chart:
+            from entrypoints.cli.chart import RevenueBars
+
+            rt.out.print(RevenueBars(report))
+        else:
+            rt.out.print(_table(report))
 
     return app
 
