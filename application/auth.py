@@ -478,4 +478,4 @@ class ListUsers:
             if actor is None or not actor.is_admin or not actor.is_active:
                 raise AdminRequired()
             page = await uow.users.list(query.page)
-        return Page([UserView.of(u) for u in page.items], page.total, page.limit, page.offset)
+        return page.with_items([UserView.of(u) for u in page.items])

@@ -87,7 +87,7 @@ class ListClients:
     async def execute(self, query: ClientQuery) -> Page[ClientView]:
         async with self._uow as uow:
             page = await uow.clients.list(query)
-        return Page([ClientView.of(c) for c in page.items], page.total, page.limit, page.offset)
+        return page.with_items([ClientView.of(c) for c in page.items])
 
 
 class GetClient:

@@ -62,7 +62,7 @@ class ListMeetings:
     async def execute(self, query: MeetingQuery) -> Page[MeetingView]:
         async with self._uow as uow:
             page = await uow.meetings.list(query)
-        return Page([MeetingView.of(m) for m in page.items], page.total, page.limit, page.offset)
+        return page.with_items([MeetingView.of(m) for m in page.items])
 
 
 class GetMeeting:

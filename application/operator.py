@@ -21,4 +21,4 @@ class ListAccounts:
     async def execute(self, page: PageRequest) -> Page[UserView]:
         async with self._uow as uow:
             found = await uow.users.list(page)
-        return Page([UserView.of(u) for u in found.items], found.total, found.limit, found.offset)
+        return found.with_items([UserView.of(u) for u in found.items])

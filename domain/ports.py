@@ -51,7 +51,7 @@ class UserRepository(Protocol):
         """
 
     async def list(self, page: PageRequest) -> Page[User]:
-        """Users ordered by creation, oldest first."""
+        """Users ordered by creation, oldest first; the total counts every user."""
 
 
 class ClientRepository(Protocol):
@@ -91,7 +91,9 @@ class ClientRepository(Protocol):
     async def delete(self, client_id: UUID, *, owner_id: UUID) -> bool:
         """Delete the client and its contacts; ``False`` if there was nothing to delete."""
 
-    async def list(self, query: ClientQuery) -> Page[Client]: ...
+    async def list(self, query: ClientQuery) -> Page[Client]:
+        """A page of the owner's matching clients; matches counted up to the page
+        request's ``count_cap`` (``PageRequest.page_of``)."""
 
 
 class MeetingRepository(Protocol):
@@ -116,7 +118,9 @@ class MeetingRepository(Protocol):
     async def delete(self, meeting_id: UUID, *, owner_id: UUID, version: int | None = None) -> bool:
         """Delete the meeting (only at ``version``, when given); ``False`` if none was."""
 
-    async def list(self, query: MeetingQuery) -> Page[Meeting]: ...
+    async def list(self, query: MeetingQuery) -> Page[Meeting]:
+        """A page of the owner's matching meetings; matches counted up to the page
+        request's ``count_cap`` (``PageRequest.page_of``)."""
 
     async def export_page(
         self, meeting_filter: MeetingFilter, *, after: MeetingExportRow | None, limit: int

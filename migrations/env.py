@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 
 from adapters.sqlalchemy.engine import async_database_url, dispose_engine, track_sqlite_workers
 from adapters.sqlalchemy.migrations import run_coroutine
+from adapters.sqlalchemy.schema import include_in_comparison
 from adapters.sqlalchemy.tables import metadata
 
 config = context.config
@@ -46,7 +47,11 @@ def run_offline() -> None:
 
 def _run_on(connection: Connection) -> None:
     # SQLite cannot ALTER most things in place: batch mode copies the table instead.
-    _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    _configure(
+        connection=connection,
+        render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_in_comparison(connection.dialect.name),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -36,9 +36,10 @@ T = TypeVar("T")
 
 
 def _page(items: Sequence[T], page: PageRequest) -> Page[T]:
-    return Page(
-        list(items[page.offset : page.offset + page.limit]), len(items), page.limit, page.offset
-    )
+    """The page of ``items``, counted the way storage counts: up to the request's cap."""
+    cap = page.count_cap
+    counted = len(items) if cap is None else min(len(items), cap)
+    return page.page_of(list(items[page.offset : page.offset + page.limit]), counted)
 
 
 def _copy_client(client: Client) -> Client:
@@ -91,7 +92,8 @@ class InMemoryUserRepository(UserRepository):
 
     async def list(self, page: PageRequest) -> Page[User]:
         ordered = sorted(self._tables().users.values(), key=lambda u: (u.created_at, u.id))
-        return _page([copy.copy(u) for u in ordered], page)
+        # Every user is counted, as in SQL: the list of accounts stays small.
+        return _page([copy.copy(u) for u in ordered], replace(page, count_ahead=None))
 
 
 class InMemoryClientRepository(ClientRepository):

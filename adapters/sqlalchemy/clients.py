@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from adapters.sqlalchemy.connection import Db
-from adapters.sqlalchemy.schema import UtcDateTime, folded_text, metadata
+from adapters.sqlalchemy.schema import UtcDateTime, folded_text, metadata, postgresql_only
 from domain.clients import Client, Contact
 from domain.errors import ConcurrentUpdate
 from domain.pagination import Page
@@ -55,6 +55,19 @@ clients = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     UniqueConstraint("owner_id", "name_key"),
     Index("ix_clients_owner_id_created_at_id", "owner_id", "created_at", "id"),
+    # Substring search (``LIKE '%…%'``) on PostgreSQL: trigram indexes (pg_trgm). SQLite
+    # has none; it reads the owner's clients (ADR 0023).
+    *(
+        postgresql_only(
+            Index(
+                f"ix_clients_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+        )
+        for column in ("name_key", "company_key")
+    ),
 )
 
 contacts = Table(
@@ -269,21 +282,40 @@ def _list_conditions(*, search: bool) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-# Listing statements, built once per (search or not, sort) rather than per call: same SQL,
-# with the owner, the pattern, the limit and the offset as parameters. The total rides on
-# every row of the page; the count runs only for an empty page past the first.
+def _matches_counted(*, search: bool, capped: bool) -> Select[Any]:
+    """How many clients match, counting no further than ``:cap`` when ``capped``."""
+    if not capped:
+        return select(func.count()).select_from(clients).where(*_list_conditions(search=search))
+    matches = (
+        select(clients.c.id)
+        .where(*_list_conditions(search=search))
+        .limit(bindparam("cap", type_=Integer))
+        .subquery("matches")
+    )
+    return select(func.count()).select_from(matches)
+
+
+# Listing statements, built once per (search or not, sort, whether the count is capped)
+# rather than per call: same SQL, with the owner, the pattern, the limit, the offset and
+# the cap as parameters. The count rides on the page's statement as a subquery that
+# runs once; on its own only for an empty page past the first (ADR 0023).
 _LIST_PAGE = {
-    (search, sort): select(*CLIENT_COLUMNS, func.count().over().label("total"))
+    (search, sort, capped): select(
+        *CLIENT_COLUMNS,
+        _matches_counted(search=search, capped=capped).scalar_subquery().label("total"),
+    )
     .where(*_list_conditions(search=search))
     .order_by(*ordering)
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))
     for search in (False, True)
     for sort, ordering in _ORDERINGS.items()
+    for capped in (False, True)
 }
 _LIST_COUNT = {
-    search: select(func.count()).select_from(clients).where(*_list_conditions(search=search))
+    (search, capped): _matches_counted(search=search, capped=capped)
     for search in (False, True)
+    for capped in (False, True)
 }
 
 
@@ -402,12 +434,16 @@ class SqlAlchemyClientRepository(ClientRepository):
         if query.search:
             search = True
             params["pattern"] = like_pattern(query.search.casefold())
-        rows = (await self._db.execute(_LIST_PAGE[search, query.sort], params)).all()
+        cap = page.count_cap
+        if cap is not None:
+            params["cap"] = cap
+        capped = cap is not None
+        rows = (await self._db.execute(_LIST_PAGE[search, query.sort, capped], params)).all()
         if not rows:
-            total = 0
+            counted = 0
             if page.offset:
-                total = (await self._db.execute(_LIST_COUNT[search], params)).scalar_one()
-            return Page([], total, page.limit, page.offset)
+                counted = (await self._db.execute(_LIST_COUNT[search, capped], params)).scalar_one()
+            return page.page_of([], counted)
         by_client: dict[UUID, list[Contact]] = {row.id: [] for row in rows}
         # One statement for the contacts of the whole page, whatever its size.
         on_postgresql = self._db.conn.dialect.name == "postgresql"
@@ -415,9 +451,6 @@ class SqlAlchemyClientRepository(ClientRepository):
         contact_rows = await self._db.execute(contacts_of, {"client_ids": list(by_client)})
         for contact_row in contact_rows:
             by_client[contact_row.client_id].append(contact_from_row(contact_row))
-        return Page(
-            [client_from_row(row, by_client[row.id]) for row in rows],
-            rows[0].total,
-            page.limit,
-            page.offset,
+        return page.page_of(
+            [client_from_row(row, by_client[row.id]) for row in rows], rows[0].total
         )

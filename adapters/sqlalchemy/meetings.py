@@ -63,8 +63,18 @@ meetings = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     # The compare-and-set guard of ``MeetingRepository.update``, advanced by every change.
     Column("version", Integer, nullable=False, server_default="1"),
-    Index("ix_meetings_owner_id_starts_at_id", "owner_id", "starts_at", "id"),
-    Index("ix_meetings_client_id", "client_id"),
+    # Every listing, count, export page and report of an owner reads this index in
+    # order; on PostgreSQL it also carries what the reports sum, so they read no table
+    # row (ADR 0023).
+    Index(
+        "ix_meetings_owner_id_starts_at_id",
+        "owner_id",
+        "starts_at",
+        "id",
+        postgresql_include=["client_id", "revenue_cents", "duration_minutes"],
+    ),
+    # One client's meetings in order; also what ON DELETE SET NULL looks up.
+    Index("ix_meetings_client_id_starts_at_id", "client_id", "starts_at", "id"),
 )
 
 
@@ -191,21 +201,41 @@ def _filter_params(f: MeetingFilter) -> tuple[_FilterShape, dict[str, Any]]:
     return shape, params
 
 
-# Listing statements, built once per (filter shape, sort) rather than per call: same SQL,
-# with the filter's values, the limit and the offset as parameters. The total rides on
-# every row of the page; the count runs only for an empty page past the first.
+def _matches_counted(shape: _FilterShape, *, capped: bool) -> Select[Any]:
+    """How many meetings match, counting no further than ``:cap`` when ``capped``: the
+    ids come from the index that serves the filter, so the count reads no table row
+    (once the visibility map is current)."""
+    if not capped:
+        return select(func.count()).select_from(meetings).where(*_conditions(shape))
+    matches = (
+        select(meetings.c.id)
+        .where(*_conditions(shape))
+        .limit(bindparam("cap", type_=Integer))
+        .subquery("matches")
+    )
+    return select(func.count()).select_from(matches)
+
+
+# Listing statements, built once per (filter shape, sort, whether the count is capped)
+# rather than per call: same SQL, with the filter's values, the limit, the offset and
+# the cap as parameters. The count rides on the page's statement as a subquery that
+# runs once; on its own only for an empty page past the first (ADR 0023).
 _LIST_PAGE = {
-    (shape, sort): select(*MEETING_COLUMNS, func.count().over().label("total"))
+    (shape, sort, capped): select(
+        *MEETING_COLUMNS, _matches_counted(shape, capped=capped).scalar_subquery().label("total")
+    )
     .where(*_conditions(shape))
     .order_by(*ordering)
     .limit(bindparam("limit", type_=Integer))
     .offset(bindparam("offset", type_=Integer))
     for shape in _SHAPES
     for sort, ordering in _ORDERINGS.items()
+    for capped in (False, True)
 }
 _LIST_COUNT = {
-    shape: select(func.count()).select_from(meetings).where(*_conditions(shape))
+    (shape, capped): _matches_counted(shape, capped=capped)
     for shape in _SHAPES
+    for capped in (False, True)
 }
 # The export, oldest first, with each meeting's client name, a page at a time: keyset
 # paging on (starts_at, id), which ix_meetings_owner_id_starts_at_id serves, so every
@@ -310,14 +340,18 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
         page = query.page
         params["limit"] = page.limit
         params["offset"] = page.offset
-        rows = (await self._db.execute(_LIST_PAGE[shape, query.sort], params)).all()
+        cap = page.count_cap
+        if cap is not None:
+            params["cap"] = cap
+        capped = cap is not None
+        rows = (await self._db.execute(_LIST_PAGE[shape, query.sort, capped], params)).all()
         if rows:
-            total = rows[0].total
+            counted = rows[0].total
         elif page.offset:
-            total = (await self._db.execute(_LIST_COUNT[shape], params)).scalar_one()
+            counted = (await self._db.execute(_LIST_COUNT[shape, capped], params)).scalar_one()
         else:
-            total = 0
-        return Page([meeting_from_row(r) for r in rows], total, page.limit, page.offset)
+            counted = 0
+        return page.page_of([meeting_from_row(r) for r in rows], counted)
 
     async def export_page(
         self, meeting_filter: MeetingFilter, *, after: MeetingExportRow | None, limit: int

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, Text
+from sqlalchemy import DateTime, Dialect, Index, MetaData, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -26,6 +26,28 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# Indexes that exist on PostgreSQL only (e.g. trigram indexes): created there, skipped
+# elsewhere, and left out when Alembic compares another database with the metadata.
+POSTGRESQL_ONLY_INDEXES: set[str] = set()
+
+
+def postgresql_only(index: Index) -> Index:
+    """``index``, created on PostgreSQL only."""
+    POSTGRESQL_ONLY_INDEXES.add(str(index.name))
+    return index.ddl_if(dialect="postgresql")
+
+
+def include_in_comparison(dialect_name: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for a database of ``dialect_name``: the metadata
+    minus the indexes that database does not have by design."""
+
+    def include(obj: object, name: str | None, type_: str, *args: object) -> bool:
+        return not (
+            type_ == "index" and dialect_name != "postgresql" and name in POSTGRESQL_ONLY_INDEXES
+        )
+
+    return include
 
 
 class UtcDateTime(TypeDecorator[datetime]):

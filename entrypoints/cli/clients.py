@@ -47,7 +47,9 @@ def build() -> typer.Typer:
 
         async def work(container: Container) -> Page[ClientView]:
             owner = await find_user(container, user)
-            query = ClientQuery(owner.id, PageRequest(limit, offset), search=search or None)
+            # One listing per command: it may count every match (the API counts to a bound).
+            page = PageRequest(limit, offset, count_ahead=None)
+            query = ClientQuery(owner.id, page, search=search or None)
             return await container.list_clients().execute(query)
 
         page = rt.run(work)

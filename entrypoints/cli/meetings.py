@@ -146,8 +146,9 @@ def build() -> typer.Typer:
                 starts_from=starts_from,
                 starts_before=starts_before,
             )
+            # One listing per command: it may count every match (the API counts to a bound).
             page = await container.list_meetings().execute(
-                MeetingQuery(meeting_filter, PageRequest(limit, offset))
+                MeetingQuery(meeting_filter, PageRequest(limit, offset, count_ahead=None))
             )
             names: dict[UUID, str] = {}
             for client_id in {m.client_id for m in page.items if m.client_id is not None}:

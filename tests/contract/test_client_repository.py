@@ -291,6 +291,37 @@ async def test_a_search_past_its_last_page_still_counts_its_matches(backend: Bac
             assert (list(page.items), page.total) == ([], 3)
 
 
+async def test_the_total_is_counted_up_to_the_cap_then_is_a_lower_bound(
+    backend: Backend,
+) -> None:
+    owner, other = await add_user(backend), await add_user(backend)
+    await store(
+        backend, *(client(owner.id, f"Acme {i}") for i in range(6)), client(owner.id, "Zed")
+    )
+    await store(backend, *(client(other.id, f"Acme {i}") for i in range(5)))
+
+    async def counted(request: PageRequest, search: str | None) -> tuple[int, int, bool]:
+        async with backend.new_uow() as uow:
+            for sort in ClientSort:
+                page = await uow.clients.list(ClientQuery(owner.id, request, search, sort))
+                if sort is ClientSort.NAME:
+                    first = (len(page.items), page.total, page.total_exact)
+                assert (len(page.items), page.total, page.total_exact) == first
+        return first
+
+    for search, matches in ((None, 7), ("acme", 6)):
+        # counted to the end before the cap (offset + limit + count_ahead): exact
+        assert await counted(PageRequest(2, 0, count_ahead=10), search) == (2, matches, True)
+        assert await counted(PageRequest(2, 0, count_ahead=None), search) == (2, matches, True)
+        # the cap reached: at least that many (the page and one more here)
+        assert await counted(PageRequest(2, 0, count_ahead=1), search) == (2, 3, False)
+        assert await counted(PageRequest(2, 2, count_ahead=0), search) == (2, 4, False)
+        # the last page, and past it: the cap lies beyond the matches, so the count is exact
+        last = matches - 1
+        assert await counted(PageRequest(2, last, count_ahead=0), search) == (1, matches, True)
+        assert await counted(PageRequest(2, 20, count_ahead=0), search) == (0, matches, True)
+
+
 async def test_list_returns_each_clients_own_contacts(backend: Backend) -> None:
     owner = await add_user(backend)
     with_two = client(

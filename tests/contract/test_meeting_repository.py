@@ -218,6 +218,46 @@ async def test_every_filter_counts_the_same_on_and_past_its_last_page(
                             assert all(m.client_id == client_id for m in first.items)
 
 
+async def test_the_total_is_counted_up_to_the_cap_then_is_a_lower_bound(
+    backend: Backend,
+) -> None:
+    owner, stranger = await add_user(backend), await add_user(backend)
+    acme = await add_client(backend, owner.id, "Acme")
+    at = [T0 + timedelta(days=d) for d in range(7)]
+    await store(
+        backend,
+        *(meeting(owner.id, t, client_id=acme.id if i < 5 else None) for i, t in enumerate(at)),
+        *(meeting(stranger.id, t) for t in at),
+    )
+    filters = {
+        MeetingFilter(owner.id): 7,
+        MeetingFilter(owner.id, client_id=acme.id): 5,
+        MeetingFilter(owner.id, starts_from=at[1]): 6,
+        MeetingFilter(owner.id, starts_before=at[6]): 6,
+        MeetingFilter(owner.id, acme.id, at[0], at[5]): 5,
+    }
+    for f, matches in filters.items():
+
+        async def counted(request: PageRequest, f: MeetingFilter = f) -> tuple[int, int, bool]:
+            seen = set()
+            async with backend.new_uow() as uow:
+                for sort in MeetingSort:
+                    page = await uow.meetings.list(MeetingQuery(f, request, sort))
+                    seen.add((len(page.items), page.total, page.total_exact))
+            assert len(seen) == 1
+            return seen.pop()
+
+        # counted to the end before the cap (offset + limit + count_ahead): exact
+        assert await counted(PageRequest(2, 0, count_ahead=10)) == (2, matches, True)
+        assert await counted(PageRequest(2, 0, count_ahead=None)) == (2, matches, True)
+        # the cap reached: at least that many (the page and one more here)
+        assert await counted(PageRequest(2, 0, count_ahead=1)) == (2, 3, False)
+        assert await counted(PageRequest(2, 2, count_ahead=0)) == (2, 4, False)
+        # the last page, and past it: the cap lies beyond the matches, so the count is exact
+        assert await counted(PageRequest(2, matches - 1, count_ahead=0)) == (1, matches, True)
+        assert await counted(PageRequest(2, 20, count_ahead=0)) == (0, matches, True)
+
+
 async def export_all(
     backend: Backend, meeting_filter: MeetingFilter, page: int = 500
 ) -> list[MeetingExportRow]:

@@ -28,6 +28,7 @@ from adapters.sqlalchemy.migrations import (
     upgrade,
     upgrade_to_head,
 )
+from adapters.sqlalchemy.schema import include_in_comparison
 from adapters.sqlalchemy.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,14 @@ def test_migrations_and_table_definitions_never_drift(empty_database: str) -> No
     diff = _inspect(
         empty_database,
         lambda conn: compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+            MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    "include_object": include_in_comparison(conn.dialect.name),
+                },
+            ),
+            metadata,
         ),
     )
     assert diff == []

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from http_helpers import Account, assert_invalid, assert_problem, raw_json, storage_independent
+
+from container import Container
+from domain.meetings import Meeting
+from domain.pagination import COUNT_AHEAD
 
 MARCH = "2026-03-02T09:30:00+01:00"
 
@@ -210,6 +215,7 @@ async def test_list_filters_sorts_and_pages(api: httpx.AsyncClient, ada: Account
     default = (await api.get("/meetings", headers=ada.headers)).json()
     assert [m["starts_at"] for m in default["items"]] == list(reversed(times))
     assert (default["total"], default["limit"], default["offset"]) == (3, 20, 0)
+    assert default["total_exact"] is True
 
     ascending = await api.get(
         "/meetings", headers=ada.headers, params={"sort": "starts_at", "limit": 2, "offset": 1}
@@ -226,6 +232,39 @@ async def test_list_filters_sorts_and_pages(api: httpx.AsyncClient, ada: Account
 
     of_client = await api.get("/meetings", headers=ada.headers, params={"client_id": acme})
     assert of_client.json()["total"] == 2
+
+
+async def test_a_big_listing_counts_to_a_bound_past_the_page(
+    api: httpx.AsyncClient, ada: Account, container: Container
+) -> None:
+    owner = UUID(ada.id)
+    made = [
+        Meeting.schedule(
+            id=uuid4(),
+            owner_id=owner,
+            client_id=None,
+            starts_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=hour),
+            duration_minutes=30,
+            revenue="0",
+            notes=None,
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        for hour in range(COUNT_AHEAD + 60)
+    ]
+    async with container.units().writing() as uow:
+        await uow.meetings.add_many(made)
+        await uow.commit()
+
+    first = (await api.get("/meetings", headers=ada.headers, params={"limit": 50})).json()
+    assert (len(first["items"]), first["total"], first["total_exact"]) == (
+        50,
+        50 + COUNT_AHEAD,
+        False,
+    )
+    last = (
+        await api.get("/meetings", headers=ada.headers, params={"limit": 50, "offset": 1000})
+    ).json()
+    assert (len(last["items"]), last["total"], last["total_exact"]) == (50, len(made), True)
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,15 @@ Money = Annotated[
 
 class PageOut(Output, Generic[T]):
     items: list[T]
-    total: int = Field(description="How many items match, across every page.")
+    total: int = Field(
+        description=(
+            "How many items match, across every page, when `total_exact` is true. Past "
+            "what a listing counts (1,000 matches beyond the page) it is a lower bound: "
+            "at least this many match, and more follow this page."
+        )
+    )
     limit: int
     offset: int
+    total_exact: bool = Field(
+        description="Whether `total` is the exact count (else a lower bound).",
+    )
