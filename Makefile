@@ -7,7 +7,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
-.PHONY: install lock lock-upgrade run test lint typecheck imports unit bench clean
+.PHONY: install lock lock-upgrade lock-generator run test lint typecheck imports unit bench clean
 
 # Installs exactly what requirements.lock pins (hash-checked, build tools included), then
 # the project itself without resolving anything; the stamp keeps repeat runs instant.
@@ -30,6 +30,14 @@ lock: $(STAMP)
 
 lock-upgrade: $(STAMP)
 	$(PIP_COMPILE) --upgrade
+
+# The generated-client test's openapi-python-client has a lock of its own, installed into
+# .venv-generator/ by the test itself: this moves it to the newest release.
+GENERATOR := tests/e2e/generator
+lock-generator: $(STAMP)
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links \
+		--output-file $(GENERATOR)/generator.lock $(GENERATOR)/generator.in
 
 # `clientbook serve`: applies pending migrations (SQLite ./clientbook.db by default), then serves.
 run: $(STAMP)
@@ -60,4 +68,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-generator .mypy_cache .pytest_cache .ruff_cache

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from domain.queries import ClientSort, MeetingSort
+from domain.reports import ReportGrouping
 from entrypoints.http.problems import PROBLEM_MEDIA_TYPE
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -35,6 +38,7 @@ def install_openapi(app: FastAPI) -> None:
                 tags=TAGS,
             )
             _problems_everywhere(schema)
+            _enum_member_names(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -65,3 +69,17 @@ def _problems_everywhere(schema: dict[str, Any]) -> None:
     # FastAPI's default 422 models are replaced by Problem everywhere above.
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
+
+
+# Every enum of the document, with its members' names: values such as "-name" are no
+# identifiers, and generated clients would otherwise call them VALUE_1
+# (openapi-python-client and openapi-generator read ``x-enum-varnames``).
+NAMED_ENUMS: tuple[type[StrEnum], ...] = (ClientSort, MeetingSort, ReportGrouping)
+
+
+def _enum_member_names(schema: dict[str, Any]) -> None:
+    components = schema.get("components", {}).get("schemas", {})
+    for enum in NAMED_ENUMS:
+        component = components.get(enum.__name__)
+        if component is not None and component.get("enum") == [m.value for m in enum]:
+            component["x-enum-varnames"] = [m.name for m in enum]
