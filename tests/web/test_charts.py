@@ -11,6 +11,7 @@ from itertools import pairwise
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jinja2 import Environment
 
 from application.views import RevenueReportView
 from domain.queries import Period
@@ -144,10 +145,15 @@ def test_the_markup_passes_a_strict_csp_and_follows_the_page_colours() -> None:
 
 
 def test_the_markup_is_safe_to_insert_in_a_template() -> None:
-    chart = revenue_chart(view(ReportGrouping.MONTH, [month("2026-03", "10")]))
+    report = view(ReportGrouping.CLIENT, [client("<b>Tom & Jerry</b>", "10")])
+    chart = revenue_chart(report)
     assert isinstance(chart.svg, Html)
     assert isinstance(chart.table, Html)
-    assert chart.svg.__html__() == chart.svg  # what Jinja2 and markupsafe call
+
+    page = Environment(autoescape=True).from_string("{{ chart.svg }}{{ chart.table }}")
+
+    assert page.render(chart=chart) == chart.svg + chart.table  # inserted, not escaped twice
+    assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in chart.table
 
 
 @pytest.mark.parametrize(
