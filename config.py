@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     # On SIGTERM, in-flight requests get this long to finish before they are cancelled.
     graceful_shutdown_seconds: int = Field(30, ge=0, le=3600)
 
+    # The web app's cookies carry ``Secure`` (sent over https only). Unset: on in
+    # production, off otherwise, so ``make run`` on http://127.0.0.1 signs in.
+    secure_cookies: bool | None = None
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, url: str) -> str:
@@ -153,6 +157,11 @@ class Settings(BaseSettings):
                     "with: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
                 )
         return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether the web app's cookies are ``Secure``: the setting, else production."""
+        return self.secure_cookies if self.secure_cookies is not None else self.env == "production"
 
     @property
     def login_rate(self) -> tuple[int, int] | None:

@@ -29,6 +29,7 @@ from application.auth import (
     AuthenticateUser,
     FindUserByEmail,
     GetProfile,
+    IdentifySession,
     IdentifyUser,
     ListUsers,
     Logout,
@@ -58,6 +59,13 @@ from application.meetings import (
     UpdateMeeting,
 )
 from application.operator import ListAccounts
+from application.overviews import (
+    BrowseMeetings,
+    BuildDashboard,
+    EditMeeting,
+    ListClientChoices,
+    ShowClient,
+)
 from config import Settings, load_settings, resolve_secret_key
 from domain.ports import RateLimiter
 
@@ -182,6 +190,8 @@ class Container(containers.DeclarativeContainer):
     identify_user = providers.Singleton(
         IdentifyUser, units=units, issuer=access_tokens, recent=recent_users
     )
+    # The web app's session cookie: checked in storage on every request (ADR 0022).
+    identify_session = providers.Factory(IdentifySession, units=units, clock=clock)
     find_user_by_email = providers.Factory(FindUserByEmail, units=units)
     get_profile = providers.Factory(GetProfile, units=units)
     update_profile = providers.Factory(
@@ -209,3 +219,18 @@ class Container(containers.DeclarativeContainer):
     export_meetings = providers.Factory(ExportMeetings, units=units, in_flight=long_requests)
     revenue_report = providers.Factory(BuildRevenueReport, units=units, in_flight=long_requests)
     fill_demo_book = providers.Factory(FillDemoBook, units=units, ids=ids, clock=clock)
+
+    # -- what one screen of the web app shows (application/overviews.py) -------------
+    dashboard = providers.Factory(
+        BuildDashboard,
+        report=revenue_report,
+        meetings=list_meetings,
+        clients=list_clients,
+        clock=clock,
+    )
+    client_choices = providers.Factory(ListClientChoices, clients=list_clients)
+    browse_meetings = providers.Factory(
+        BrowseMeetings, meetings=list_meetings, clients=list_clients
+    )
+    show_client = providers.Factory(ShowClient, get=get_client, meetings=list_meetings)
+    edit_meeting = providers.Factory(EditMeeting, get=get_meeting, clients=list_clients)

@@ -348,6 +348,45 @@ class IdentifyUser:
         return UserView.of(user)
 
 
+class IdentifySession:
+    """Resolve a session token (a refresh token kept by a browser) to its user.
+
+    The session must be live right now: not revoked (logout, password change, reuse of
+    the family), not used up, not expired, and its user active. Unlike an access token,
+    whose signature stays valid until it expires, a session is checked in storage on
+    every call, so a revocation takes effect at the next request. The web app keeps this
+    token in its cookie and never rotates it (rotation would use it up).
+    """
+
+    def __init__(self, units: UnitsOfWork, clock: Clock) -> None:
+        self._uow = units.reading()
+        self._clock = clock
+
+    async def execute(self, session_token: str) -> UserView:
+        if not session_token or len(session_token) > SESSION_TOKEN_MAX_LENGTH:
+            raise TokenInvalid()
+        now = self._clock.now()
+        async with self._uow as uow:
+            session = await uow.refresh_sessions.get_by_token_hash(
+                hash_refresh_token(session_token)
+            )
+            if (
+                session is None
+                or session.revoked_at is not None
+                or session.used_at is not None
+                or now >= session.expires_at
+            ):
+                raise TokenInvalid()
+            user = await uow.users.get(session.user_id)
+        if user is None or not user.is_active:
+            raise TokenInvalid()
+        return UserView.of(user)
+
+
+# Far above what ``RefreshTokenGenerator`` makes; a longer token is refused unhashed.
+SESSION_TOKEN_MAX_LENGTH = 512
+
+
 class FindUserByEmail:
     """Look a user up by email (the CLI's ``--user EMAIL``)."""
 

@@ -1,0 +1,169 @@
+"""What one screen shows at once, built from the use cases that own each part.
+
+A page of the web app asks one question ("my dashboard", "this client and its
+meetings"); these use cases answer it by calling the use cases the API and the CLI
+call, each in its own unit of work, and add no rule of their own. A screen that names
+clients beside meetings gets the owner's client names in one listing (at most
+``CLIENT_CHOICES`` of them, by name), which also fills the client pickers of its forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from application.clients import GetClient, ListClients
+from application.meetings import (
+    BuildRevenueReport,
+    GetMeeting,
+    ListMeetings,
+    RevenueReportQuery,
+)
+from application.views import ClientView, MeetingView, RevenueReportView, Versioned
+from domain.pagination import Page, PageRequest
+from domain.ports import Clock
+from domain.queries import ClientQuery, ClientSort, MeetingFilter, MeetingQuery, MeetingSort, Period
+from domain.reports import ReportGrouping
+
+CLIENT_CHOICES = 500
+UPCOMING_MEETINGS = 5
+CLIENT_MEETINGS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ClientChoice:
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientChoices:
+    """The owner's clients by name (the first ``CLIENT_CHOICES``) and how many there are."""
+
+    items: Sequence[ClientChoice]
+    total: int
+
+    def names(self) -> Mapping[UUID, str]:
+        return {choice.id: choice.name for choice in self.items}
+
+
+async def _choices(clients: ListClients, owner_id: UUID) -> ClientChoices:
+    page = await clients.execute(
+        ClientQuery(owner_id=owner_id, page=PageRequest(CLIENT_CHOICES), sort=ClientSort.NAME)
+    )
+    return ClientChoices([ClientChoice(c.id, c.name) for c in page.items], page.total)
+
+
+class ListClientChoices:
+    """The owner's clients by name, for a form's client picker."""
+
+    def __init__(self, clients: ListClients) -> None:
+        self._clients = clients
+
+    async def execute(self, owner_id: UUID) -> ClientChoices:
+        return await _choices(self._clients, owner_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    year: int
+    revenue: RevenueReportView  # this calendar year (UTC), by month
+    upcoming: Sequence[MeetingView]  # the next few, soonest first
+    clients: ClientChoices
+
+
+class BuildDashboard:
+    """This year's revenue by month, the next meetings, and the client count."""
+
+    def __init__(
+        self,
+        report: BuildRevenueReport,
+        meetings: ListMeetings,
+        clients: ListClients,
+        clock: Clock,
+    ) -> None:
+        self._report = report
+        self._meetings = meetings
+        self._clients = clients
+        self._clock = clock
+
+    async def execute(self, owner_id: UUID) -> Dashboard:
+        now = self._clock.now()
+        year = now.astimezone(UTC).year
+        period = Period(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
+        revenue = await self._report.execute(
+            RevenueReportQuery(owner_id, period, ReportGrouping.MONTH)
+        )
+        upcoming = await self._meetings.execute(
+            MeetingQuery(
+                MeetingFilter(owner_id=owner_id, starts_from=now),
+                PageRequest(UPCOMING_MEETINGS),
+                MeetingSort.STARTS_AT,
+            )
+        )
+        clients = await _choices(self._clients, owner_id)
+        return Dashboard(year, revenue, upcoming.items, clients)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingsOverview:
+    meetings: Page[MeetingView]
+    clients: ClientChoices
+
+
+class BrowseMeetings:
+    """A page of meetings, with the owner's client names to show beside them."""
+
+    def __init__(self, meetings: ListMeetings, clients: ListClients) -> None:
+        self._meetings = meetings
+        self._clients = clients
+
+    async def execute(self, query: MeetingQuery) -> MeetingsOverview:
+        meetings = await self._meetings.execute(query)
+        clients = await _choices(self._clients, query.filter.owner_id)
+        return MeetingsOverview(meetings, clients)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOverview:
+    client: Versioned[ClientView]
+    meetings: Page[MeetingView]  # the latest first
+
+
+class ShowClient:
+    """A client with its contacts, and its latest meetings."""
+
+    def __init__(self, get: GetClient, meetings: ListMeetings) -> None:
+        self._get = get
+        self._meetings = meetings
+
+    async def execute(self, owner_id: UUID, client_id: UUID) -> ClientOverview:
+        client = await self._get.execute(owner_id, client_id)  # ClientNotFound first
+        meetings = await self._meetings.execute(
+            MeetingQuery(
+                MeetingFilter(owner_id=owner_id, client_id=client_id),
+                PageRequest(CLIENT_MEETINGS),
+                MeetingSort.STARTS_AT_DESC,
+            )
+        )
+        return ClientOverview(client, meetings)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingEditing:
+    meeting: Versioned[MeetingView]
+    clients: ClientChoices
+
+
+class EditMeeting:
+    """A meeting as it is now, and the client choices, for its edit form."""
+
+    def __init__(self, get: GetMeeting, clients: ListClients) -> None:
+        self._get = get
+        self._clients = clients
+
+    async def execute(self, owner_id: UUID, meeting_id: UUID) -> MeetingEditing:
+        meeting = await self._get.execute(owner_id, meeting_id)  # MeetingNotFound first
+        return MeetingEditing(meeting, await _choices(self._clients, owner_id))
