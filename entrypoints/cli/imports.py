@@ -19,7 +19,7 @@ from entrypoints.cli.runtime import EXIT_FAILURE, find_user, runtime
 if TYPE_CHECKING:
     from application.clients import ImportReport
     from container import Container
-    from entrypoints.cli.csv_import import ClientCsv
+    from entrypoints.csv_clients import ClientCsv
 
 
 def build() -> typer.Typer:
@@ -58,8 +58,9 @@ def build() -> typer.Typer:
         )
 
         from application.clients import ImportClientsCommand
-        from entrypoints.cli.csv_import import ClientCsv
         from entrypoints.cli.render import count
+        from entrypoints.cli.runtime import CliError
+        from entrypoints.csv_clients import ClientCsv, UnreadableCsv
 
         rt = runtime(ctx)
         progress = Progress(
@@ -87,7 +88,10 @@ def build() -> typer.Typer:
                     dry_run=dry_run,
                     batch_size=batch_size,
                 )
-                report = await container.import_clients().execute(command)
+                try:
+                    report = await container.import_clients().execute(command)
+                except UnreadableCsv as error:
+                    raise CliError(error.message) from None
             return report, source
 
         report, source = rt.run(work)

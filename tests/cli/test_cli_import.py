@@ -7,7 +7,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from entrypoints.cli.csv_import import ClientCsv
+from entrypoints.csv_clients import ClientCsv
 
 from .conftest import Cli
 

@@ -1,5 +1,8 @@
 """Reading a clients CSV as a stream of drafts for the ``ImportClients`` use case.
 
+Shared by the command line (``clientbook import clients``) and the web app's import page,
+so both accept the same files and report the same lines with the same reasons.
+
 Format: UTF-8 (a byte-order mark is tolerated), a header row naming the columns —
 ``name`` (required), ``company``, ``notes``, ``contacts`` — in any order and any case.
 Rows are read one at a time; nothing holds the whole file. Rows the reader itself cannot
@@ -17,22 +20,39 @@ from typing import BinaryIO, Self
 
 from application.clients import ClientDraft, RejectedRow
 from entrypoints.cli.parsing import SpecError, parse_contacts_cell
-from entrypoints.cli.runtime import CliError
 
 COLUMNS = ("name", "company", "notes", "contacts")
 PROGRESS_EVERY = 200  # rows between progress updates
 
 
+class UnreadableCsv(ValueError):
+    """The file cannot be read as a clients CSV at all; nothing is imported."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class ClientCsv:
     """One pass over a clients CSV. Use as a context manager; iterate ``drafts()`` once."""
 
-    def __init__(self, path: Path, on_progress: Callable[[int, int], None] | None = None) -> None:
-        self.path = path
-        self.size = path.stat().st_size
+    def __init__(
+        self,
+        source: Path | BinaryIO,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """``source``: a file's path, or a binary stream read from where it stands."""
+        if isinstance(source, Path):
+            self.size = source.stat().st_size
+            self._raw: BinaryIO = source.open("rb")
+            self._owned = True
+        else:
+            self.size = 0
+            self._raw = source
+            self._owned = False
         self.rows = 0  # data rows seen, blank lines excluded
         self.problems: list[RejectedRow] = []
         self.on_progress = on_progress
-        self._raw: BinaryIO = path.open("rb")
         self._done = 0  # bytes read so far
 
     def __enter__(self) -> Self:
@@ -44,7 +64,8 @@ class ClientCsv:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._raw.close()
+        if self._owned:
+            self._raw.close()
 
     def drafts(self) -> Iterator[ClientDraft]:
         reader = csv.reader(self._lines(), strict=True)
@@ -56,7 +77,7 @@ class ClientCsv:
             except StopIteration:
                 break
             except csv.Error as error:
-                raise CliError(
+                raise UnreadableCsv(
                     f"line {last_line + 1}: unreadable CSV ({error}); nothing was imported"
                 ) from None
             line, last_line = last_line + 1, reader.line_num
@@ -72,7 +93,7 @@ class ClientCsv:
             if draft is not None:
                 yield draft
         if columns is None:
-            raise CliError(
+            raise UnreadableCsv(
                 "the file is empty: the first line must be a header such as name,company"
             )
         if self.on_progress is not None:
@@ -89,7 +110,7 @@ class ClientCsv:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise CliError(
+                raise UnreadableCsv(
                     f"line {number}: the file is not valid UTF-8; nothing was imported"
                 ) from None
             yield text.removeprefix("\ufeff") if number == 1 else text
@@ -125,11 +146,13 @@ def _header(cells: list[str], line: int) -> dict[str, int]:
     expected = ", ".join(COLUMNS)
     unknown = [name for name in names if name not in COLUMNS]
     if unknown:
-        raise CliError(
+        raise UnreadableCsv(
             f"line {line}: unknown column {unknown[0]!r} in the header; the columns are {expected}"
         )
     if len(set(names)) != len(names):
-        raise CliError(f"line {line}: a column is named twice in the header")
+        raise UnreadableCsv(f"line {line}: a column is named twice in the header")
     if "name" not in names:
-        raise CliError(f"line {line}: the header must name a 'name' column (columns: {expected})")
+        raise UnreadableCsv(
+            f"line {line}: the header must name a 'name' column (columns: {expected})"
+        )
     return {name: index for index, name in enumerate(names)}
