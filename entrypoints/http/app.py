@@ -27,6 +27,7 @@ from entrypoints.http.middleware import (
 from entrypoints.http.openapi import install_openapi
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.routers import admin, auth, clients, health, meetings, reports, users
+from entrypoints.web.app import install_web, web_routes
 
 # Matched in this order on every request, so the busiest resources come first (the
 # documentation keeps its own order: openapi.TAGS).
@@ -68,7 +69,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         # The routes themselves, not ``include_router`` (ADR 0011): each module's routes
         # are complete as built (full path, tags, responses), so the app serves them in
         # one flat list, as Starlette does.
-        routes=[route for module in _ROUTE_MODULES for route in module.router.routes],
+        # The web app's pages (entrypoints.web) come after the API's routes.
+        routes=[
+            *(route for module in _ROUTE_MODULES for route in module.router.routes),
+            *web_routes(),
+        ],
         # FastAPI looks for OpenTelemetry providers on every request unless told not to
         # (ADR 0010): only when the operator asks for it.
         telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
@@ -88,6 +93,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_openapi(app)
     install_docs(app)
+    install_web(app, container)
 
     # Listed innermost first: the last one added sees the request first.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

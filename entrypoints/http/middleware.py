@@ -173,6 +173,12 @@ _DOCS_CSP = (
     b"style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
     b"worker-src 'self' blob:; frame-ancestors 'none'"
 )
+# The web app's pages (entrypoints.web) run no inline script or style: their one
+# stylesheet and one script come from this server, and forms post back to it only.
+_WEB_CSP = (
+    b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 _COMMON: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -181,14 +187,19 @@ _COMMON: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-resource-policy", b"same-origin"),
 )
 _DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+# Served for programs, under the API's policy; every other path is the web app's.
+_API_PREFIXES = ("/api/", "/health")
+_STATIC_PREFIX = "/static/"
 
 
 class SecurityHeadersMiddleware:
     """Add browser-hardening headers to every response.
 
-    API answers carry tokens and private data: ``Cache-Control: no-store`` keeps them out
-    of shared and browser caches (``/openapi.json`` and the docs page may be cached).
-    A header the route set itself is left as it is.
+    API answers and the web app's pages carry tokens and private data:
+    ``Cache-Control: no-store`` keeps them out of shared and browser caches
+    (``/openapi.json``, the docs page and the web app's static files may be cached).
+    Pages get a CSP that allows this server's own script and stylesheet and nothing
+    inline. A header the route set itself is left as it is.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -201,18 +212,28 @@ class SecurityHeadersMiddleware:
         )
         self._schema = (*_COMMON, (b"content-security-policy", _API_CSP))
         self._docs = (*_COMMON, (b"content-security-policy", _DOCS_CSP))
+        self._web = (
+            *_COMMON,
+            (b"content-security-policy", _WEB_CSP),
+            (b"cache-control", b"no-store"),
+        )
+        self._static = (*_COMMON, (b"content-security-policy", _WEB_CSP))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        if path in _DOCS_PATHS:
+        if path.startswith(_API_PREFIXES):
+            extra = self._api
+        elif path in _DOCS_PATHS:
             extra = self._docs
         elif path == "/openapi.json":
             extra = self._schema
+        elif path.startswith(_STATIC_PREFIX):
+            extra = self._static
         else:
-            extra = self._api
+            extra = self._web
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -163,7 +163,7 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
         headers["Retry-After"] = str(error.retry_after_seconds)
     code, detail = error.code, error.message
     if isinstance(error, InvalidInput):
-        errors = [{"loc": _loc_of(error.field), "msg": error.message, "type": error.code}]
+        errors = [domain_field_problem(error)]
         if error.one_value:
             # The schemas check every such rule first; one that only the core caught
             # still has the one shape of invalid input.
@@ -180,6 +180,16 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     )
 
 
+def domain_field_problem(error: InvalidInput) -> dict[str, Any]:
+    """The ``errors[]`` item of a rule the core enforced (the web app shows it by its field)."""
+    return {"loc": _loc_of(error.field), "msg": error.message, "type": error.code}
+
+
+def validation_problems(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The ``errors[]`` items of a pydantic validation failure, never with the value."""
+    return [_clean(item) for item in errors]
+
+
 def _clean(error: Mapping[str, Any]) -> dict[str, Any]:
     """Keep where and what; never the submitted value (it may be a password)."""
     return {
@@ -194,7 +204,7 @@ _INVALID_DETAIL = "The request is not valid; see errors."
 
 async def request_validation_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)  # noqa: S101
-    errors = [_clean(item) for item in error.errors()]
+    errors = validation_problems(error.errors())
     return problem_response(
         422,
         code="validation_error",

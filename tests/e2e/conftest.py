@@ -1,4 +1,6 @@
-"""A real server process: ``python -m entrypoints.http`` (migrations, then uvicorn).
+"""A real server process: ``python -m entrypoints.http`` (migrations, then uvicorn), and a
+real browser to point at it (``browser``: Debian's chromium through Selenium, headless,
+downloading into ``downloads``; see ``browser_helpers``).
 
 Each test gets its own empty PostgreSQL database (the root conftest's
 ``fresh_postgres_database``), which the server migrates on start. Without
@@ -20,6 +22,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser_helpers import browser_binaries
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "an-e2e-secret-shared-by-every-worker-0123456789abcdef"
@@ -106,3 +112,37 @@ def serve(database_url: str, tmp_path: Path) -> Callable[[int], AbstractContextM
         return _server(database_url, tmp_path, workers)
 
     return start
+
+
+@pytest.fixture
+def downloads(tmp_path: Path) -> Path:
+    """Where the browser saves what it downloads."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def browser(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
+    binary, driver_path = browser_binaries()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # CI runs as root
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,2000",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    # An explicit driver: Selenium Manager would try to download one.
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -104,7 +104,11 @@ async def export_meetings(
     meetings: Filter,
     export: Annotated[ExportMeetings, Depends(provided(Container.export_meetings))],
 ) -> StreamingResponse:
-    lines = export.execute(meetings)
+    return await csv_download(export.execute(meetings))
+
+
+async def csv_download(lines: AsyncGenerator[str, None]) -> StreamingResponse:
+    """The export as a download (the API's and the web app's)."""
     # Read the header and the first row now: a storage failure is still a clean problem
     # response here, where once streaming has begun it could only cut the connection.
     head = [line async for line in _take(lines, 2)]

@@ -1,0 +1,283 @@
+"""Meetings: the list (by period and client, in pages), schedule, edit, delete, export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from application.meetings import DeleteMeeting, ExportMeetings, ScheduleMeeting, UpdateMeeting
+from application.overviews import (
+    BrowseMeetings,
+    ClientChoices,
+    EditMeeting,
+    ListClientChoices,
+)
+from application.views import UserView
+from container import Container
+from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
+from domain.pagination import PageRequest
+from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
+from entrypoints.http.provide import provided
+from entrypoints.http.routers.meetings import csv_download
+from entrypoints.http.schemas.meetings import MeetingIn, MeetingPatch
+from entrypoints.web.pages import (
+    PERIOD_FIELDS,
+    FormInvalid,
+    Submitted,
+    errors_of,
+    number,
+    optional,
+    parse,
+    redirect,
+    render,
+    text,
+    utc_datetime,
+    version_seen,
+)
+from entrypoints.web.routes.paging import PAGE_SIZE, page_number, pager
+from entrypoints.web.session import WebUser
+
+router = APIRouter(include_in_schema=False, tags=["web"])
+
+_FORM_FAILURES = (InvalidInput, NotFound, PreconditionFailed)
+
+
+def day(value: str | None, field: str, errors: dict[str, str]) -> datetime | None:
+    """A ``date`` input as the start of that day in UTC; a bad one is noted in ``errors``."""
+    if not value:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+    except ValueError:
+        errors[field] = "Enter a date as YYYY-MM-DD."
+        return None
+
+
+def client_param(value: str | None, errors: dict[str, str]) -> UUID | None:
+    if not value:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        errors["client"] = "Choose a client from the list."
+        return None
+
+
+def meeting_filter(
+    user: UserView, params: Mapping[str, str], errors: dict[str, str]
+) -> MeetingFilter:
+    """The filter of a query string (``from``, ``before``, ``client``); bad parts left out."""
+    starts_from = day(params.get("from"), "from", errors)
+    starts_before = day(params.get("before"), "before", errors)
+    client_id = client_param(params.get("client"), errors)
+    try:
+        return MeetingFilter(user.id, client_id, starts_from, starts_before)
+    except InvalidInput as error:
+        errors.update(errors_of(error, PERIOD_FIELDS))
+        return MeetingFilter(user.id, client_id)
+
+
+@router.get("/meetings")
+async def meetings_page(
+    request: Request,
+    user: WebUser,
+    browse: Annotated[BrowseMeetings, Depends(provided(Container.browse_meetings))],
+) -> Response:
+    errors: dict[str, str] = {}
+    params = request.query_params
+    chosen = meeting_filter(user, params, errors)
+    n = page_number(request)
+    overview = await browse.execute(
+        MeetingQuery(
+            chosen, PageRequest(PAGE_SIZE, (n - 1) * PAGE_SIZE), MeetingSort.STARTS_AT_DESC
+        )
+    )
+    return render(
+        request,
+        "meetings.html",
+        user=user,
+        page=overview.meetings,
+        pager=pager(request, overview.meetings),
+        clients=overview.clients,
+        names=overview.clients.names(),
+        values={key: params.get(key, "") for key in ("from", "before", "client")},
+        export_query=request.url.query,
+        errors=errors,
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/meetings/export.csv")
+async def export_meetings(
+    request: Request,
+    user: WebUser,
+    export: Annotated[ExportMeetings, Depends(provided(Container.export_meetings))],
+) -> Response:
+    errors: dict[str, str] = {}
+    chosen = meeting_filter(user, request.query_params, errors)
+    if errors:
+        raise InvalidInput(next(iter(errors.values())))
+    return await csv_download(export.execute(chosen))
+
+
+def _meeting_fields(form: FormData) -> dict[str, Any]:
+    return {
+        "client_id": optional(form, "client_id"),
+        "starts_at": utc_datetime(form, "starts_at"),
+        "duration_minutes": number(form, "duration_minutes"),
+        "revenue": text(form, "revenue").strip() or "0",
+        "notes": optional(form, "notes"),
+    }
+
+
+def _form(
+    request: Request,
+    user: UserView,
+    clients: ClientChoices,
+    values: Mapping[str, Any],
+    *,
+    meeting_id: UUID | None = None,
+    version: object = None,
+    errors: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "meeting_form.html",
+        user=user,
+        clients=clients,
+        values=values,
+        meeting_id=meeting_id,
+        version=version,
+        errors=errors,
+        status_code=status_code,
+    )
+
+
+@router.get("/meetings/new")
+async def new_meeting_page(
+    request: Request,
+    user: WebUser,
+    choices: Annotated[ListClientChoices, Depends(provided(Container.client_choices))],
+) -> Response:
+    clients = await choices.execute(user.id)
+    values = {"client_id": request.query_params.get("client", ""), "duration_minutes": "60"}
+    return _form(request, user, clients, values)
+
+
+@router.post("/meetings/new")
+async def schedule_meeting(
+    request: Request,
+    form: Submitted,
+    user: WebUser,
+    schedule: Annotated[ScheduleMeeting, Depends(provided(Container.schedule_meeting))],
+    choices: Annotated[ListClientChoices, Depends(provided(Container.client_choices))],
+) -> Response:
+    try:
+        body = parse(MeetingIn, _meeting_fields(form))
+        await schedule.execute(body.to_command(user.id))
+    except FormInvalid as invalid:
+        errors = dict(invalid.errors)
+    except _FORM_FAILURES as error:
+        errors = errors_of(error)
+    else:
+        return redirect("/meetings?done=meeting_scheduled")
+    # The form again, with its client picker: the only second call, on a refusal.
+    clients = await choices.execute(user.id)
+    return _form(request, user, clients, form, errors=errors, status_code=_status(errors))
+
+
+def _status(errors: Mapping[str, str]) -> int:
+    return 409 if "" in errors else 422
+
+
+@router.get("/meetings/{meeting_id}/edit")
+async def edit_meeting_page(
+    request: Request,
+    meeting_id: UUID,
+    user: WebUser,
+    edit: Annotated[EditMeeting, Depends(provided(Container.edit_meeting))],
+) -> Response:
+    editing = await edit.execute(user.id, meeting_id)
+    meeting = editing.meeting.view
+    values = {
+        "client_id": str(meeting.client_id or ""),
+        "starts_at": meeting.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": str(meeting.duration_minutes),
+        "revenue": f"{meeting.revenue:.2f}",
+        "notes": meeting.notes or "",
+    }
+    return _form(
+        request,
+        user,
+        editing.clients,
+        values,
+        meeting_id=meeting_id,
+        version=editing.meeting.version,
+    )
+
+
+@router.post("/meetings/{meeting_id}/edit")
+async def save_meeting(
+    request: Request,
+    meeting_id: UUID,
+    form: Submitted,
+    user: WebUser,
+    update: Annotated[UpdateMeeting, Depends(provided(Container.update_meeting))],
+    choices: Annotated[ListClientChoices, Depends(provided(Container.client_choices))],
+) -> Response:
+    try:
+        body = parse(MeetingPatch, _meeting_fields(form))
+        await update.execute(body.to_command(user.id, meeting_id, version_seen(form)))
+    except FormInvalid as invalid:
+        errors = dict(invalid.errors)
+    except _FORM_FAILURES as error:
+        if isinstance(error, NotFound) and error.code == "meeting_not_found":
+            raise
+        errors = errors_of(error)
+    else:
+        return redirect("/meetings?done=meeting_saved")
+    clients = await choices.execute(user.id)
+    return _form(
+        request,
+        user,
+        clients,
+        form,
+        meeting_id=meeting_id,
+        version=text(form, "version"),
+        errors=errors,
+        status_code=_status(errors),
+    )
+
+
+@router.post("/meetings/{meeting_id}/delete")
+async def delete_meeting(
+    request: Request,
+    meeting_id: UUID,
+    form: Submitted,
+    user: WebUser,
+    delete: Annotated[DeleteMeeting, Depends(provided(Container.delete_meeting))],
+) -> Response:
+    try:
+        await delete.execute(user.id, meeting_id, precondition=version_seen(form))
+    except PreconditionFailed as error:
+        return _refused(request, user, error, f"/meetings/{meeting_id}/edit")
+    return redirect("/meetings?done=meeting_deleted")
+
+
+def _refused(request: Request, user: UserView, error: DomainError, back: str) -> Response:
+    return render(
+        request,
+        "message.html",
+        user=user,
+        status_code=409,
+        title="Nothing was changed",
+        message=error.message,
+        back=back,
+    )
