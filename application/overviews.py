@@ -40,10 +40,12 @@ class ClientChoice:
 
 @dataclass(frozen=True, slots=True)
 class ClientChoices:
-    """The owner's clients by name (the first ``CLIENT_CHOICES``) and how many there are."""
+    """The owner's clients by name (the first ``CLIENT_CHOICES``) and how many there are
+    (at least, when not ``total_exact``: see ``domain.pagination.Page``)."""
 
     items: Sequence[ClientChoice]
     total: int
+    total_exact: bool = True
 
     def names(self) -> Mapping[UUID, str]:
         return {choice.id: choice.name for choice in self.items}
@@ -53,7 +55,9 @@ async def _choices(clients: ListClients, owner_id: UUID) -> ClientChoices:
     page = await clients.execute(
         ClientQuery(owner_id=owner_id, page=PageRequest(CLIENT_CHOICES), sort=ClientSort.NAME)
     )
-    return ClientChoices([ClientChoice(c.id, c.name) for c in page.items], page.total)
+    return ClientChoices(
+        [ClientChoice(c.id, c.name) for c in page.items], page.total, page.total_exact
+    )
 
 
 class ListClientChoices:

@@ -165,11 +165,19 @@ def test_a_whole_journey_in_the_browser(
         journey.open(client_path)
         journey.shot("client")
 
-        # The dashboard: January's revenue in the chart's figures, tomorrow's meeting next.
+        # The dashboard: January's bar in the chart, tomorrow's meeting next.
         journey.open("/")
         journey.heading("Dashboard")
-        figures = browser.find_element(By.ID, "dashboard-revenue").text
-        assert f"{now.year}-01" in figures
+        chart = browser.find_element(By.CSS_SELECTOR, "svg#dashboard-revenue")
+        assert chart.get_attribute("role") == "img"
+        assert chart.size["width"] > 200
+        bars = browser.find_elements(By.CSS_SELECTOR, "svg#dashboard-revenue .revenue-chart__bar")
+        assert len(bars) == 12  # every month of the year, January's the one that is long
+        assert bars[0].size["width"] > 10 * max(1, min(bar.size["width"] for bar in bars[1:]))
+        drawn = chart.get_attribute("textContent") or ""
+        assert "1,200.00" in drawn
+        click(browser, "#dashboard-revenue-figure summary")
+        figures = browser.find_element(By.ID, "dashboard-revenue-table").text
         assert "1,200.00" in figures
         assert CLIENT in browser.find_element(By.ID, "next-meetings").text
         journey.shot("dashboard")
@@ -180,7 +188,7 @@ def test_a_whole_journey_in_the_browser(
         # The revenue report, by client.
         period = f"from={now.year}-01-01&before={now.year + 1}-01-01"
         journey.open(f"/reports/revenue?{period}&by=client")
-        assert CLIENT in browser.find_element(By.ID, "revenue").text
+        assert CLIENT in browser.find_element(By.ID, "revenue-table").text
         journey.shot("revenue")
 
         # A CSV import with bad lines: each one listed by its line number.

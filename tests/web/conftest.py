@@ -17,11 +17,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from web_helpers import PASSWORD, SECRET, Browser, SignUp, sign_up_with
 
 from config import load_settings
 from container import Container
 from entrypoints.http.app import create_app
+
+from .web_helpers import PASSWORD, SECRET, Browser, SignUp, sign_up_with
 
 
 @pytest.fixture

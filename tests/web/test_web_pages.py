@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from web_helpers import Browser, SignUp, sign_up_with
 
 from application.auth import RegisterUserCommand
 from container import Container
+
+from .web_helpers import Browser, SignUp, sign_up_with
 
 _CLIENT_LINK = re.compile(r'href="/clients/([0-9a-f-]{36})"')
 _MEETING_EDIT = re.compile(r'href="/meetings/([0-9a-f-]{36})/edit"')
@@ -62,6 +63,8 @@ async def test_a_client_with_contacts_and_meetings_on_its_page(
     dashboard = await browser.page("/")
     assert "2099-03-02 09:30" in dashboard.text  # the next meetings
     assert "Analytical Engines" in dashboard.text
+    assert 'class="revenue-chart" id="dashboard-revenue"' in dashboard.text
+    assert 'id="dashboard-revenue-table"' in dashboard.text
     clients = await browser.page("/clients?q=babbage")
     assert "Analytical Engines" in clients.text
 
@@ -233,8 +236,12 @@ async def test_the_revenue_report_by_month_and_by_client(browser: Browser, sign_
     assert by_month.status_code == 200
     assert "2026-03" in by_month.text
     assert "1,200.00" in by_month.text
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="revenue-chart" id="revenue"' in (
+        by_month.text
+    )
+    assert 'id="revenue-table"' in by_month.text
     by_client = await browser.page("/reports/revenue?from=2026-01-01&before=2027-01-01&by=client")
-    assert f'href="/clients/{client_id}"' in by_client.text
+    assert "Reported" in by_client.text
     wrong = await browser.page("/reports/revenue?from=2027-01-01&before=2026-01-01")
     assert wrong.status_code == 422
     assert 'id="before-error"' in wrong.text

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
-from web_helpers import PASSWORD, Browser, SignUp
 
 from config import load_settings
 from container import Container
 from entrypoints.http.app import create_app
+
+from .web_helpers import PASSWORD, Browser, SignUp
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 

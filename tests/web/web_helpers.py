@@ -1,4 +1,4 @@
-"""Helpers for the web app's tests (a unique module name: ``tests/web`` is not a package)."""
+"""Helpers for the web app's tests: a browser-like client that keeps cookies and CSRF tokens."""
 
 from __future__ import annotations
 

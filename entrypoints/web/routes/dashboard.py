@@ -10,6 +10,7 @@ from starlette.responses import Response
 from application.overviews import BuildDashboard
 from container import Container
 from entrypoints.http.provide import provided
+from entrypoints.web.charts import revenue_chart
 from entrypoints.web.pages import render
 from entrypoints.web.session import WebUser
 
@@ -23,4 +24,11 @@ async def dashboard(
     build: Annotated[BuildDashboard, Depends(provided(Container.dashboard))],
 ) -> Response:
     board = await build.execute(user.id)
-    return render(request, "dashboard.html", user=user, board=board, names=board.clients.names())
+    return render(
+        request,
+        "dashboard.html",
+        user=user,
+        board=board,
+        names=board.clients.names(),
+        chart=revenue_chart(board.revenue, chart_id="dashboard-revenue"),
+    )

@@ -29,6 +29,7 @@ class Pager:
     first: int  # 1-based index of the first item shown
     last: int
     total: int
+    exact: bool  # else ``total`` is a lower bound, and the last page unknown
     previous_url: str | None
     next_url: str | None
 
@@ -47,6 +48,7 @@ def pager(request: Request, page: Page[Any]) -> Pager:
         first=page.offset + 1 if page.items else 0,
         last=page.offset + len(page.items),
         total=page.total,
+        exact=page.total_exact,
         previous_url=url(number - 1) if number > 1 else None,
         next_url=url(number + 1) if page.offset + len(page.items) < page.total else None,
     )

@@ -17,6 +17,7 @@ from domain.queries import Period
 from domain.reports import ReportGrouping
 from entrypoints.csv_clients import ClientCsv, UnreadableCsv
 from entrypoints.http.provide import provided
+from entrypoints.web.charts import revenue_chart
 from entrypoints.web.pages import PERIOD_FIELDS, Submitted, errors_of, render
 from entrypoints.web.routes.meetings import day
 from entrypoints.web.session import WebUser
@@ -43,7 +44,7 @@ async def revenue_page(
     errors: dict[str, str] = {}
     start = day(values["from"], "from", errors)
     end = day(values["before"], "before", errors)
-    report = None
+    chart = None
     if start is not None and end is not None:
         try:
             period = Period(start, end)
@@ -53,11 +54,12 @@ async def revenue_page(
             report = await build.execute(
                 RevenueReportQuery(user.id, period, ReportGrouping(values["by"]))
             )
+            chart = revenue_chart(report, chart_id="revenue")
     return render(
         request,
         "report.html",
         user=user,
-        report=report,
+        chart=chart,
         values=values,
         groupings=GROUPINGS,
         errors=errors,
