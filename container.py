@@ -142,7 +142,13 @@ class Container(containers.DeclarativeContainer):
     # Units of work of both kinds; each use case asks for the kind it needs.
     units = providers.Selector(
         persistence,
-        sqlalchemy=providers.Singleton(SqlAlchemyUnitsOfWork, engine, reading_engine),
+        sqlalchemy=providers.Singleton(
+            SqlAlchemyUnitsOfWork,
+            engine,
+            reading_engine,
+            pool_wait=settings.provided.db_pool_timeout,
+            max_overflow=settings.provided.db_max_overflow,
+        ),
         memory=providers.Singleton(InMemoryUnitsOfWork, memory_store),
     )
     storage = providers.Selector(

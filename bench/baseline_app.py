@@ -5,10 +5,10 @@ Clientbook, answering the same JSON. No layers, no container, no domain objects,
 repository, no unit of work, and **no authentication**: every route serves the owner
 named by ``BENCH_OWNER_ID``. One engine with the pool a plain app gets from
 ``create_async_engine(url, pool_size=10, max_overflow=0)``: ten connections, no overflow.
-It issues the same queries Clientbook's adapters issue
-(one joined query for a client, a window count for pages, one query for a page's
-contacts, a ``GROUP BY`` for the report), so the ratio between the two measures the
-layers, not a different query plan. Rows become dicts and ``orjson`` renders them.
+It issues the same queries Clientbook's adapters issue (one joined query for a client,
+a page with its total counted to a bound past the page, one query for a page's contacts,
+a ``GROUP BY`` for the report), so the ratio between the two measures the layers, not a
+different query plan. Rows become dicts and ``orjson`` renders them.
 
 It also serves the **ceiling**: ``/ceiling/{name}`` answers a constant document (one of
 Clientbook's own responses, saved by ``bench/run.py`` in ``BENCH_CEILING_DIR``) with no
@@ -44,9 +44,13 @@ CLIENT = text(
     "FROM clients c LEFT OUTER JOIN contacts k ON k.client_id = c.id "
     "WHERE c.id = :client_id AND c.owner_id = :owner ORDER BY k.position"
 )
+# Totals counted to a bound past the page, in the page's own statement, as Clientbook
+# counts them (ADR 0023): at most COUNT_AHEAD matches beyond the page.
+COUNT_AHEAD = 1_000
 CLIENT_PAGE = text(
     "SELECT c.id, c.name, c.company, c.notes, c.created_at, c.updated_at, "
-    "count(*) OVER () AS total FROM clients c "
+    "(SELECT count(*) FROM (SELECT id FROM clients WHERE owner_id = :owner LIMIT :cap) m)"
+    " AS total FROM clients c "
     "WHERE c.owner_id = :owner ORDER BY c.name_key, c.id LIMIT :limit OFFSET :offset"
 )
 CONTACTS_OF = text(
@@ -55,7 +59,9 @@ CONTACTS_OF = text(
 )
 MEETING_PAGE = text(
     "SELECT id, client_id, starts_at, duration_minutes, revenue_cents, notes, created_at, "
-    "updated_at, count(*) OVER () AS total FROM meetings "
+    "updated_at, "
+    "(SELECT count(*) FROM (SELECT id FROM meetings WHERE owner_id = :owner LIMIT :cap) m)"
+    " AS total FROM meetings "
     "WHERE owner_id = :owner ORDER BY starts_at DESC, id DESC LIMIT :limit OFFSET :offset"
 )
 CLIENT_EXISTS = text("SELECT 1 FROM clients WHERE id = :client_id AND owner_id = :owner")
@@ -124,6 +130,18 @@ def meeting_json(row: Any) -> dict[str, Any]:
         "notes": row.notes,
         "created_at": utc(row.created_at),
         "updated_at": utc(row.updated_at),
+    }
+
+
+def page_json(
+    items: list[dict[str, Any]], counted: int, limit: int, offset: int, cap: int
+) -> dict[str, Any]:
+    return {
+        "items": items,
+        "total": counted,
+        "limit": limit,
+        "offset": offset,
+        "total_exact": counted < cap,
     }
 
 
@@ -202,7 +220,8 @@ def create_app() -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> Response:
-        params = {"owner": owner, "limit": limit, "offset": offset}
+        cap = offset + limit + COUNT_AHEAD
+        params = {"owner": owner, "limit": limit, "offset": offset, "cap": cap}
         async with db().connect() as conn:
             rows = (await conn.execute(CLIENT_PAGE, params)).all()
             by_client: dict[UUID, list[dict[str, Any]]] = {r.id: [] for r in rows}
@@ -211,20 +230,19 @@ def create_app() -> FastAPI:
                 for contact in found:
                     by_client[contact.client_id].append(contact_json(contact))
         items = [client_json(r, by_client[r.id]) for r in rows]
-        total = rows[0].total if rows else 0
-        return render({"items": items, "total": total, "limit": limit, "offset": offset})
+        return render(page_json(items, rows[0].total if rows else 0, limit, offset, cap))
 
     @app.get("/api/v1/meetings")
     async def list_meetings(
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> Response:
-        params = {"owner": owner, "limit": limit, "offset": offset}
+        cap = offset + limit + COUNT_AHEAD
+        params = {"owner": owner, "limit": limit, "offset": offset, "cap": cap}
         async with db().connect() as conn:
             rows = (await conn.execute(MEETING_PAGE, params)).all()
         items = [meeting_json(r) for r in rows]
-        total = rows[0].total if rows else 0
-        return render({"items": items, "total": total, "limit": limit, "offset": offset})
+        return render(page_json(items, rows[0].total if rows else 0, limit, offset, cap))
 
     @app.post("/api/v1/meetings", status_code=201)
     async def add_meeting(body: MeetingIn) -> Response:

@@ -256,6 +256,9 @@ class StorageProblem(StrEnum):
     AUTH_FAILED = "auth_failed"  # the server refused the user or the password
     NO_SCHEMA = "no_schema"  # the database exists but its tables were never created
     TIMEOUT = "timeout"  # no answer in time
+    # Every pooled connection stayed in use for the whole wait: the database is fine,
+    # this process has more requests than connections (answered with Retry-After).
+    BUSY = "busy"
 
 
 class StorageUnavailable(DomainError):

@@ -137,6 +137,8 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 
 def storage_problem(error: BaseException) -> StorageProblem | None:
     """Why the database cannot be used, read off the driver's error; ``None`` if unclear."""
+    if isinstance(error, sa_exc.TimeoutError):
+        return StorageProblem.BUSY  # the pool's own wait for a connection ran out
     for cause in _causes(error):
         if isinstance(cause, socket.gaierror):
             return StorageProblem.UNKNOWN_HOST

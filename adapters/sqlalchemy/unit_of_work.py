@@ -18,6 +18,7 @@ from adapters.sqlalchemy.clients import SqlAlchemyClientRepository
 from adapters.sqlalchemy.connection import Db
 from adapters.sqlalchemy.errors import raise_translated
 from adapters.sqlalchemy.meetings import SqlAlchemyMeetingRepository
+from adapters.sqlalchemy.queue import ConnectionQueue, connection_queue
 from adapters.sqlalchemy.refresh_sessions import SqlAlchemyRefreshSessionRepository
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
 from domain.ports import UnitOfWork, UnitsOfWork
@@ -38,9 +39,17 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     begins a transaction for its reads, which the first write commits.)
     """
 
-    def __init__(self, engine: AsyncEngine, *, defer_begin: bool = False) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        defer_begin: bool = False,
+        queue: ConnectionQueue | None = None,
+    ) -> None:
         self._defer_begin = defer_begin and engine.dialect.name == "postgresql"
         self._engine = engine
+        # With a queue (the service's units), the connection is asked for in turn.
+        self._queue = queue if queue is not None and queue.engine is engine else None
         self._conn: AsyncConnection | None = None
         self._db = Db()
         self.users = SqlAlchemyUserRepository(self._db)
@@ -52,7 +61,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         if self._conn is not None:
             raise RuntimeError("this unit of work is already in progress")
         try:
-            conn = await self._engine.connect()
+            if self._queue is not None:
+                conn = await self._queue.connect()
+            else:
+                conn = await self._engine.connect()
         except Exception as error:
             _reraise(error)
         self._conn = conn
@@ -71,7 +83,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
             return
         try:
             # Closing returns the connection to the pool, rolling back what was not committed.
-            await conn.close()
+            if self._queue is not None:
+                await self._queue.release(conn)
+            else:
+                await conn.close()
         except Exception as error:
             if exc is not None:
                 # Do not hide the error that ended the unit with one about cleaning up.
@@ -100,17 +115,40 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 class SqlAlchemyUnitsOfWork(UnitsOfWork):
     """Units that write on ``engine``, a transaction from the first statement; units
     that read on ``reading_engine`` (``build_reading_engine``), beginning a transaction
-    only at a first write."""
+    only at a first write.
 
-    def __init__(self, engine: AsyncEngine, reading_engine: AsyncEngine) -> None:
+    With ``pool_wait`` (the pool timeout, in seconds) every unit waits for its
+    connection in a ``ConnectionQueue`` of its engine: first come, first served, for at
+    most that long (``max_overflow`` as the engines were built with).
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        reading_engine: AsyncEngine,
+        *,
+        pool_wait: float | None = None,
+        max_overflow: int = 0,
+    ) -> None:
         self._engine = engine
         self._reading_engine = reading_engine
+        self._queue: ConnectionQueue | None = None
+        self._reading_queue: ConnectionQueue | None = None
+        if pool_wait is not None:
+            self._queue = connection_queue(engine, max_overflow, pool_wait)
+            self._reading_queue = (
+                self._queue
+                if reading_engine is engine
+                else connection_queue(reading_engine, max_overflow, pool_wait)
+            )
 
     def reading(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._reading_engine, defer_begin=True)
+        return SqlAlchemyUnitOfWork(
+            self._reading_engine, defer_begin=True, queue=self._reading_queue
+        )
 
     def writing(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._engine)
+        return SqlAlchemyUnitOfWork(self._engine, queue=self._queue)
 
 
 def _reraise(error: Exception) -> NoReturn:

@@ -29,6 +29,7 @@ from domain.errors import (
     PreconditionFailed,
     RateLimited,
     ServiceBusy,
+    StorageProblem,
     StorageUnavailable,
 )
 from entrypoints.http.security import TOKEN_URL
@@ -161,6 +162,9 @@ async def domain_error_handler(request: Request, error: Exception) -> Response:
     errors: list[dict[str, Any]] | None = None
     if isinstance(error, RateLimited | ServiceBusy):
         headers["Retry-After"] = str(error.retry_after_seconds)
+    elif isinstance(error, StorageUnavailable) and error.problem is StorageProblem.BUSY:
+        # Every pooled connection stayed busy for the whole wait: a moment's overload.
+        headers["Retry-After"] = "1"
     code, detail = error.code, error.message
     if isinstance(error, InvalidInput):
         errors = [domain_field_problem(error)]

@@ -1,5 +1,6 @@
 """When every database connection is taken, a request waits a bounded time for one and is
-then answered with a 503 problem (never a hang, never a 500), and all is well after."""
+then answered with a 503 problem with ``Retry-After`` (never a hang, never a 500), and
+all is well after."""
 
 from __future__ import annotations
 
@@ -38,9 +39,12 @@ async def test_an_exhausted_pool_is_a_quick_503(
     async with container.units().reading():
         response = await api.get("/clients", headers=ada.headers)
     assert_problem(response, 503, "storage_unavailable")
+    # A moment's overload, not a lost database: the client may try again shortly.
+    assert response.headers["Retry-After"] == "1"
     async with container.units().writing():
         response = await api.post("/clients", json={"name": "Acme"}, headers=ada.headers)
     assert_problem(response, 503, "storage_unavailable")
+    assert response.headers["Retry-After"] == "1"
     assert (await api.get("/clients", headers=ada.headers)).status_code == 200
     assert (
         await api.post("/clients", json={"name": "Acme"}, headers=ada.headers)
