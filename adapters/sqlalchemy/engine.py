@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -15,6 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+from domain.errors import StorageProblem, StorageUnavailable
 
 _ASYNC_DRIVERS = (
     ("sqlite://", "sqlite+aiosqlite://"),
@@ -70,6 +73,20 @@ async def dispose_engine(engine: AsyncEngine) -> None:
 def _join_all(threads: list[threading.Thread]) -> None:
     for thread in threads:
         thread.join(_WORKER_JOIN_SECONDS)
+
+
+def require_sqlite_folder(database_url: str) -> None:
+    """Refuse a SQLite file whose folder does not exist, before any driver is involved.
+
+    aiosqlite would fail to open it on its worker thread, and that thread outlives a
+    short-lived event loop (``clientbook db …``, ``serve``'s migration check) to die with a
+    traceback of its own after the clear error has been printed.
+    """
+    url = make_url(async_database_url(database_url))
+    if url.get_backend_name() != "sqlite" or _is_memory_sqlite(url):
+        return
+    if url.database is not None and not Path(url.database).parent.is_dir():
+        raise StorageUnavailable(problem=StorageProblem.MISSING_DATABASE)
 
 
 def _is_memory_sqlite(url: URL) -> bool:

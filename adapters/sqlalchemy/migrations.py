@@ -23,7 +23,12 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.sqlalchemy.engine import async_database_url, dispose_engine, track_sqlite_workers
+from adapters.sqlalchemy.engine import (
+    async_database_url,
+    dispose_engine,
+    require_sqlite_folder,
+    track_sqlite_workers,
+)
 from adapters.sqlalchemy.errors import translate
 from domain.ports import Migrator
 
@@ -80,11 +85,13 @@ def upgrade_to_head(database_url: str) -> None:
 
 
 def upgrade(database_url: str, revision: str) -> None:
+    require_sqlite_folder(database_url)
     config = alembic_config(database_url)
     _domain_errors(lambda: in_fresh_thread(lambda: command.upgrade(config, revision)))
 
 
 def downgrade(database_url: str, revision: str) -> None:
+    require_sqlite_folder(database_url)
     config = alembic_config(database_url)
     _domain_errors(lambda: in_fresh_thread(lambda: command.downgrade(config, revision)))
 
@@ -95,6 +102,7 @@ def head_revision() -> str | None:
 
 def current_revision(database_url: str) -> str | None:
     """The revision the database is at, or ``None`` for an empty (unmigrated) database."""
+    require_sqlite_folder(database_url)
 
     def read(conn: Connection) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -137,6 +139,35 @@ def test_a_database_never_migrated_says_to_run_db_upgrade(tmp_path: Path) -> Non
         f"Error: the SQLite file {tmp_path / 'empty.db'} has no tables yet: run "
         "`clientbook db upgrade`"
     ]
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["db", "upgrade"]])
+def test_a_sqlite_file_in_a_missing_folder_is_one_line_and_nothing_else(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Run as a process: a driver thread outliving the event loop would print a traceback
+    after the error, where CliRunner would not see it."""
+    database = tmp_path / "no-such-folder" / "clientbook.db"
+    environment = {
+        **os.environ,
+        "CLIENTBOOK_DATABASE_URL": f"sqlite:///{database}",
+        "CLIENTBOOK_SECRET_KEY": SECRET,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", *command],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"Error: cannot open the SQLite file {database}: create its folder (or fix "
+        "CLIENTBOOK_DATABASE_URL), then run `clientbook db upgrade`"
+    ]
+    assert not database.parent.exists()
 
 
 @pytest.mark.postgres
