@@ -83,7 +83,8 @@ def register_serve(app: typer.Typer) -> None:
     ) -> None:
         """Apply pending migrations, then serve the HTTP API with uvicorn."""
         rt = runtime(ctx)
-        rt.settings_check()
+        # Unknown variables are logged by the app as each worker starts (any server).
+        rt.settings_check(warn_unknown=False)
         if workers > 1 and reload:
             raise typer.BadParameter(
                 "--reload runs one worker; drop --workers", param_hint="--workers"

@@ -150,14 +150,15 @@ class Runtime:
             self.err.print("[yellow]Interrupted.[/]")
             raise typer.Exit(130) from None
 
-    def settings_check(self) -> None:
+    def settings_check(self, *, warn_unknown: bool = True) -> None:
         """Read the configuration now, so a bad variable fails before any work starts;
-        warn (once) about ``CLIENTBOOK_*`` variables that are no setting."""
+        warn (once) about ``CLIENTBOOK_*`` variables that are no setting, unless the
+        caller leaves that to the server's log (``serve``)."""
         from config import unknown_variables
 
         if not self._checked:
             self._checked = True
-            for warning in unknown_variables():
+            for warning in unknown_variables() if warn_unknown else ():
                 self._say("[bold yellow]Warning:[/]", warning)
         self.guard(lambda: self.container.settings())
 

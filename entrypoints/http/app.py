@@ -9,12 +9,14 @@ returns the app. For uvicorn:
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
+from config import unknown_variables
 from container import Container
 from entrypoints.http.cors import ProblemCORSMiddleware
 from entrypoints.http.docs import install_docs
@@ -32,6 +34,8 @@ from entrypoints.web.app import install_web, web_routes
 # Matched in this order on every request, so the busiest resources come first (the
 # documentation keeps its own order: openapi.TAGS).
 _ROUTE_MODULES = (clients, meetings, users, reports, auth, admin, health)
+
+log = logging.getLogger("clientbook.config")
 
 _NO_TELEMETRY: TelemetryConfig = {
     "tracing": False,
@@ -52,11 +56,17 @@ RFC 9457 problem (`application/problem+json`) with a stable `code`.
 
 def create_app(container: Container | None = None) -> FastAPI:
     """Build the API around ``container`` (a fresh one, configured from the environment)."""
+    from_environment = container is None
     container = container if container is not None else Container()
     settings = container.settings()  # a bad setting stops startup here, naming the variable
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if from_environment:
+            # Whichever server runs the factory (``clientbook serve``, bare uvicorn,
+            # gunicorn), a misspelt variable is said once per worker, not ignored.
+            for warning in unknown_variables():
+                log.warning(warning)
         try:
             yield
         finally:
