@@ -102,8 +102,11 @@ class Settings(BaseSettings):
     # Request bodies above this are refused with 413 (the largest legitimate one, a
     # client with 50 contacts and long notes, is a few tens of kilobytes).
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
-    # Exports and reports one user may have running at once, per process (429 beyond).
+    # Exports and reports one user may have running at once (429 beyond): across every
+    # worker and machine with Redis, else per process.
     long_requests_per_user: int = Field(2, ge=1, le=1000)
+    # With Redis: a worker that dies without giving its slots back frees them after this.
+    long_request_lease_seconds: float = Field(30.0, ge=1, le=3600)
     # On SIGTERM, in-flight requests get this long to finish before they are cancelled.
     graceful_shutdown_seconds: int = Field(30, ge=0, le=3600)
 

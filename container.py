@@ -16,6 +16,7 @@ from adapters.memory.in_flight import InMemoryInFlightLimiter
 from adapters.memory.recent_users import TtlRecentUsers
 from adapters.memory.store import InMemoryStorage, InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitsOfWork
+from adapters.ratelimit.in_flight import RedisInFlightLimiter
 from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.security.bcrypt_hasher import BcryptPasswordHasher
@@ -67,7 +68,7 @@ from application.overviews import (
     ShowClient,
 )
 from config import Settings, load_settings, resolve_secret_key
-from domain.ports import RateLimiter
+from domain.ports import InFlightLimiter, RateLimiter
 
 
 def build_login_rate_limiter(settings: Settings) -> RateLimiter:
@@ -86,6 +87,17 @@ def _rate_limiter(rate: tuple[int, int] | None, redis_url: str | None) -> RateLi
         # Shared across workers and machines; otherwise each process counts on its own.
         return RedisRateLimiter.from_url(redis_url, limit, window)
     return InMemoryRateLimiter(limit=limit, window_seconds=window)
+
+
+def build_long_request_limiter(settings: Settings) -> InFlightLimiter:
+    if settings.redis_url:
+        # One count for every worker and machine, in leases that lapse if a worker dies.
+        return RedisInFlightLimiter.from_url(
+            settings.redis_url,
+            settings.long_requests_per_user,
+            settings.long_request_lease_seconds,
+        )
+    return InMemoryInFlightLimiter(settings.long_requests_per_user)
 
 
 class Container(containers.DeclarativeContainer):
@@ -111,10 +123,8 @@ class Container(containers.DeclarativeContainer):
     refresh_ttl = providers.Singleton(timedelta, days=settings.provided.refresh_token_days)
     login_rate_limiter = providers.Singleton(build_login_rate_limiter, settings)
     register_rate_limiter = providers.Singleton(build_register_rate_limiter, settings)
-    # Per process, shared by every request: each user's exports and reports in flight.
-    long_requests = providers.Singleton(
-        InMemoryInFlightLimiter, limit=settings.provided.long_requests_per_user
-    )
+    # Each user's exports and reports in flight: in Redis when configured, else per process.
+    long_requests = providers.Singleton(build_long_request_limiter, settings)
 
     # -- persistence ----------------------------------------------------------------
     database = providers.Singleton(

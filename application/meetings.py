@@ -206,7 +206,8 @@ class ExportMeetings:
 
     async def execute(self, meeting_filter: MeetingFilter) -> AsyncGenerator[str, None]:
         key = str(meeting_filter.owner_id)
-        if not self._in_flight.acquire(key):
+        lease = await self._in_flight.acquire(key)
+        if lease is None:
             raise TooManyInFlight()
         try:
             line = _CsvLine()
@@ -223,7 +224,7 @@ class ExportMeetings:
                     return
                 after = rows[-1]
         finally:
-            self._in_flight.release(key)
+            await self._in_flight.release(key, lease)
 
 
 def _export_cells(row: MeetingExportRow) -> tuple[str, ...]:
@@ -262,7 +263,8 @@ class BuildRevenueReport:
     async def execute(self, query: RevenueReportQuery) -> RevenueReportView:
         # Shares the owner's budget of long requests with exports (see ExportMeetings).
         key = str(query.owner_id)
-        if not self._in_flight.acquire(key):
+        lease = await self._in_flight.acquire(key)
+        if lease is None:
             raise TooManyInFlight()
         try:
             async with self._uow as uow:
@@ -270,7 +272,7 @@ class BuildRevenueReport:
                     query.owner_id, query.period, query.grouping
                 )
         finally:
-            self._in_flight.release(key)
+            await self._in_flight.release(key, lease)
         total = RevenueTotals.sum(group.totals for group in groups)
         if query.grouping is None:
             ordered: list[RevenueGroup] = []

@@ -269,13 +269,19 @@ class RateLimiter(Protocol):
 
 
 class InFlightLimiter(Protocol):
-    """Bounds how much work of one key (a user's long requests) runs at once."""
+    """Bounds how much work of one key (a user's long requests) runs at once.
 
-    def acquire(self, key: str) -> bool:
-        """Take a slot for ``key``: ``False``, taking nothing, when all are taken."""
+    A slot is a lease: held until it is given back, or until its holder stops renewing
+    it (a crashed worker), so a shared count never keeps a slot forever.
+    """
 
-    def release(self, key: str) -> None:
-        """Give back a slot taken by ``acquire``."""
+    async def acquire(self, key: str) -> str | None:
+        """Take a slot for ``key``: the lease to give back, or ``None``, taking nothing,
+        when all are taken."""
+
+    async def release(self, key: str, lease: str) -> None:
+        """Give back a slot taken by ``acquire``; a lease given back already, or expired,
+        is ignored."""
 
 
 class Storage(Protocol):

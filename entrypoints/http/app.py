@@ -122,7 +122,12 @@ def create_app(container: Container | None = None) -> FastAPI:
 
 async def _close_rate_limiters(container: Container) -> None:
     """Release the limiters' connections (Redis), for limiters that hold any."""
-    for limiter in (container.login_rate_limiter(), container.register_rate_limiter()):
+    limiters = (
+        container.login_rate_limiter(),
+        container.register_rate_limiter(),
+        container.long_requests(),
+    )
+    for limiter in limiters:
         close = getattr(limiter, "close", None)
         if close is not None:
             result = close()

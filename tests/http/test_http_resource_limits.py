@@ -80,8 +80,9 @@ async def test_exports_and_reports_past_a_users_budget_are_429(
 ) -> None:
     period = {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}
     slots = container.long_requests()
-    assert slots.acquire(ada.id)  # ada has two downloads running (the default budget)
-    assert slots.acquire(ada.id)
+    # ada has two downloads running (the default budget)
+    held = [await slots.acquire(ada.id), await slots.acquire(ada.id)]
+    assert None not in held
     try:
         report = await api.get("/reports/revenue", params=period, headers=ada.headers)
         export = await api.get("/meetings/export", headers=ada.headers)
@@ -91,8 +92,9 @@ async def test_exports_and_reports_past_a_users_budget_are_429(
         # Another user's budget is their own.
         assert (await api.get("/meetings/export", headers=bob.headers)).status_code == 200
     finally:
-        slots.release(ada.id)
-        slots.release(ada.id)
+        for lease in held:
+            assert lease is not None
+            await slots.release(ada.id, lease)
     assert (await api.get("/reports/revenue", params=period, headers=ada.headers)).is_success
     assert (await api.get("/meetings/export", headers=ada.headers)).is_success
     assert slots.in_flight(ada.id) == 0  # each gave its slot back
