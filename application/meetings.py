@@ -166,19 +166,26 @@ def _safe_cell(text: str | None) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-class _CsvLine:
-    """Render one record at a time with the csv module's quoting rules."""
+class CsvChunk(str):
+    """Lines of CSV text, and how many meetings they hold (the header holds none).
 
-    def __init__(self) -> None:
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+    A ``str``, so whoever streams the export writes it as it is; the count is for
+    whoever reports what was exported (the CLI).
+    """
 
-    def __call__(self, cells: tuple[str, ...]) -> str:
-        self._writer.writerow(cells)
-        line = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return line
+    rows: int
+
+    def __new__(cls, text: str, rows: int) -> CsvChunk:
+        chunk = super().__new__(cls, text)
+        chunk.rows = rows
+        return chunk
+
+
+def _csv_chunk(records: list[tuple[object, ...]]) -> CsvChunk:
+    """Records as CSV lines (the csv module's quoting, CRLF), written in one call."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(records)
+    return CsvChunk(buffer.getvalue(), len(records))
 
 
 # Rows read per unit of work: each page is one short statement on a borrowed connection,
@@ -187,39 +194,42 @@ EXPORT_PAGE_ROWS = 500
 
 
 class ExportMeetings:
-    """Meetings as CSV (RFC 4180, UTF-8), streamed line by line in bounded memory.
+    """Meetings as CSV (RFC 4180, UTF-8), streamed a page at a time in bounded memory.
 
     Free text is neutralised against spreadsheet formula injection by prefixing an
     apostrophe, which spreadsheets display as text. Both the HTTP API and the CLI
-    write exactly what this yields.
+    write exactly what this yields: the header line, then one chunk of lines per page
+    read (``CsvChunk``, which also counts them).
 
     Rows are read a page at a time (keyset paging), each page in a unit of work of its
     own, so a slow download never holds a database connection. The pages are not one
     snapshot: a meeting written during a long export may or may not be in it. An owner
     has at most as many exports and reports running as ``in_flight`` allows: one more
-    is ``TooManyInFlight`` (429) when its first line is asked for.
+    is ``TooManyInFlight`` (429) when its first chunk is asked for.
     """
 
     def __init__(self, units: UnitsOfWork, in_flight: InFlightLimiter) -> None:
         self._uow = units.reading()
         self._in_flight = in_flight
 
-    async def execute(self, meeting_filter: MeetingFilter) -> AsyncGenerator[str, None]:
+    async def execute(self, meeting_filter: MeetingFilter) -> AsyncGenerator[CsvChunk, None]:
         key = str(meeting_filter.owner_id)
         lease = await self._in_flight.acquire(key)
         if lease is None:
             raise TooManyInFlight()
         try:
-            line = _CsvLine()
-            yield line(EXPORT_HEADER)
+            header = _csv_chunk([EXPORT_HEADER])
+            yield CsvChunk(header, 0)
             after: MeetingExportRow | None = None
             while True:
                 async with self._uow as uow:
                     rows = await uow.meetings.export_page(
                         meeting_filter, after=after, limit=EXPORT_PAGE_ROWS
                     )
-                for row in rows:
-                    yield line(_export_cells(row))
+                if rows:
+                    # One chunk per page, not one per line: every chunk costs the
+                    # streaming response a write (docs/performance.md, "Growth with data").
+                    yield _csv_chunk([_export_cells(row) for row in rows])
                 if len(rows) < EXPORT_PAGE_ROWS:
                     return
                 after = rows[-1]
@@ -227,13 +237,14 @@ class ExportMeetings:
             await self._in_flight.release(key, lease)
 
 
-def _export_cells(row: MeetingExportRow) -> tuple[str, ...]:
+def _export_cells(row: MeetingExportRow) -> tuple[object, ...]:
+    client_id = row.client_id
     return (
         str(row.id),
-        "" if row.client_id is None else str(row.client_id),
+        "" if client_id is None else str(client_id),
         _safe_cell(row.client_name),
         iso_utc(row.starts_at),
-        str(row.duration_minutes),
+        row.duration_minutes,
         f"{row.revenue:.2f}",
         _safe_cell(row.notes),
     )

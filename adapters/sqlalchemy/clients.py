@@ -282,13 +282,15 @@ def _list_conditions(*, search: bool) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def _matches_counted(*, search: bool, capped: bool) -> Select[Any]:
-    """How many clients match, counting no further than ``:cap`` when ``capped``."""
+def _matches_counted(*, search: bool, sort: ClientSort, capped: bool) -> Select[Any]:
+    """How many clients match, counting no further than ``:cap`` when ``capped``, in
+    the page's order (see the meetings' count)."""
     if not capped:
         return select(func.count()).select_from(clients).where(*_list_conditions(search=search))
     matches = (
         select(clients.c.id)
         .where(*_list_conditions(search=search))
+        .order_by(*_ORDERINGS[sort])
         .limit(bindparam("cap", type_=Integer))
         .subquery("matches")
     )
@@ -302,7 +304,7 @@ def _matches_counted(*, search: bool, capped: bool) -> Select[Any]:
 _LIST_PAGE = {
     (search, sort, capped): select(
         *CLIENT_COLUMNS,
-        _matches_counted(search=search, capped=capped).scalar_subquery().label("total"),
+        _matches_counted(search=search, sort=sort, capped=capped).scalar_subquery().label("total"),
     )
     .where(*_list_conditions(search=search))
     .order_by(*ordering)
@@ -313,8 +315,9 @@ _LIST_PAGE = {
     for capped in (False, True)
 }
 _LIST_COUNT = {
-    (search, capped): _matches_counted(search=search, capped=capped)
+    (search, sort, capped): _matches_counted(search=search, sort=sort, capped=capped)
     for search in (False, True)
+    for sort in ClientSort
     for capped in (False, True)
 }
 
@@ -442,7 +445,8 @@ class SqlAlchemyClientRepository(ClientRepository):
         if not rows:
             counted = 0
             if page.offset:
-                counted = (await self._db.execute(_LIST_COUNT[search, capped], params)).scalar_one()
+                statement = _LIST_COUNT[search, query.sort, capped]
+                counted = (await self._db.execute(statement, params)).scalar_one()
             return page.page_of([], counted)
         by_client: dict[UUID, list[Contact]] = {row.id: [] for row in rows}
         # One statement for the contacts of the whole page, whatever its size.

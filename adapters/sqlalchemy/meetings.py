@@ -24,17 +24,16 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    and_,
     bindparam,
     exists,
     func,
-    or_,
     select,
+    tuple_,
 )
 
 from adapters.sqlalchemy.clients import clients
 from adapters.sqlalchemy.connection import Db
-from adapters.sqlalchemy.schema import UtcDateTime, metadata, utc_month
+from adapters.sqlalchemy.schema import UtcDateTime, metadata, month_key, utc_month
 from domain.errors import ClientNotFound, ConcurrentUpdate
 from domain.meetings import Meeting
 from domain.pagination import Page
@@ -82,8 +81,9 @@ def to_cents(amount: Decimal) -> int:
     return int(amount.scaleb(2).to_integral_value())
 
 
-def from_cents(cents: int) -> Decimal:
-    return Decimal(int(cents)).scaleb(-2)
+def from_cents(cents: int | Decimal) -> Decimal:
+    """A 2-place amount from whole cents (a sum may come back as an integral Decimal)."""
+    return Decimal(cents).scaleb(-2)
 
 
 def meeting_to_row(meeting: Meeting) -> dict[str, Any]:
@@ -201,15 +201,16 @@ def _filter_params(f: MeetingFilter) -> tuple[_FilterShape, dict[str, Any]]:
     return shape, params
 
 
-def _matches_counted(shape: _FilterShape, *, capped: bool) -> Select[Any]:
-    """How many meetings match, counting no further than ``:cap`` when ``capped``: the
-    ids come from the index that serves the filter, so the count reads no table row
-    (once the visibility map is current)."""
+def _matches_counted(shape: _FilterShape, sort: MeetingSort, *, capped: bool) -> Select[Any]:
+    """How many meetings match, counting no further than ``:cap`` when ``capped``: in
+    the page's order, so the count reads the index range the page reads (ids only: no
+    table row once the visibility map is current), whoever else owns rows of the table."""
     if not capped:
         return select(func.count()).select_from(meetings).where(*_conditions(shape))
     matches = (
         select(meetings.c.id)
         .where(*_conditions(shape))
+        .order_by(*_ORDERINGS[sort])
         .limit(bindparam("cap", type_=Integer))
         .subquery("matches")
     )
@@ -222,7 +223,8 @@ def _matches_counted(shape: _FilterShape, *, capped: bool) -> Select[Any]:
 # runs once; on its own only for an empty page past the first (ADR 0023).
 _LIST_PAGE = {
     (shape, sort, capped): select(
-        *MEETING_COLUMNS, _matches_counted(shape, capped=capped).scalar_subquery().label("total")
+        *MEETING_COLUMNS,
+        _matches_counted(shape, sort, capped=capped).scalar_subquery().label("total"),
     )
     .where(*_conditions(shape))
     .order_by(*ordering)
@@ -233,23 +235,34 @@ _LIST_PAGE = {
     for capped in (False, True)
 }
 _LIST_COUNT = {
-    (shape, capped): _matches_counted(shape, capped=capped)
+    (shape, sort, capped): _matches_counted(shape, sort, capped=capped)
     for shape in _SHAPES
+    for sort in MeetingSort
     for capped in (False, True)
 }
 # The export, oldest first, with each meeting's client name, a page at a time: keyset
 # paging on (starts_at, id), which ix_meetings_owner_id_starts_at_id serves, so every
 # page costs the same however deep into the export. Built once per (filter shape, whether
 # a page precedes).
-_AFTER = or_(
-    meetings.c.starts_at > bindparam("after_starts_at"),
-    and_(
-        meetings.c.starts_at == bindparam("after_starts_at"),
-        meetings.c.id > bindparam("after_id"),
-    ),
+# A row-value comparison, which PostgreSQL turns into where its index scan starts (the
+# equivalent OR of two conditions made every page scan the owner's index from the top).
+_AFTER = tuple_(meetings.c.starts_at, meetings.c.id) > tuple_(
+    bindparam("after_starts_at", type_=meetings.c.starts_at.type),
+    bindparam("after_id", type_=meetings.c.id.type),
+)
+# Only what the export writes, in ``MeetingExportRow``'s order: every column read costs
+# the driver a decoded value per row.
+_EXPORT_COLUMNS = (
+    meetings.c.id,
+    meetings.c.client_id,
+    clients.c.name.label("client_name"),
+    meetings.c.starts_at,
+    meetings.c.duration_minutes,
+    meetings.c.revenue_cents,
+    meetings.c.notes,
 )
 _EXPORT_PAGE = {
-    (shape, paged): select(*MEETING_COLUMNS, clients.c.name.label("client_name"))
+    (shape, paged): select(*_EXPORT_COLUMNS)
     .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
     .where(*_conditions(shape), *((_AFTER,) if paged else ()))
     .order_by(meetings.c.starts_at, meetings.c.id)
@@ -267,16 +280,36 @@ _IN_PERIOD = (
     meetings.c.starts_at >= bindparam("start"),
     meetings.c.starts_at < bindparam("end"),
 )
-_MONTH = utc_month(meetings.c.starts_at).label("month")
+# By month: grouped on the month's start, formatted once per group (outer query).
+_BY_MONTH = (
+    select(utc_month(meetings.c.starts_at).label("month_start"), *_TOTALS)
+    .where(*_IN_PERIOD)
+    .group_by(utc_month(meetings.c.starts_at))
+    .subquery("by_month")
+)
+# By client: summed per client_id first (an index-only read of the covering index on
+# PostgreSQL), then one row per group joined to its client, not one per meeting.
+_BY_CLIENT = (
+    select(meetings.c.client_id, *_TOTALS)
+    .where(*_IN_PERIOD)
+    .group_by(meetings.c.client_id)
+    .subquery("by_client")
+)
 _REVENUE: dict[ReportGrouping | None, Select[Any]] = {
     None: select(*_TOTALS).where(*_IN_PERIOD),
-    ReportGrouping.MONTH: select(_MONTH, *_TOTALS).where(*_IN_PERIOD).group_by(_MONTH),
-    ReportGrouping.CLIENT: (
-        select(clients.c.id.label("client_id"), clients.c.name.label("client_name"), *_TOTALS)
-        .select_from(meetings.outerjoin(clients, clients.c.id == meetings.c.client_id))
-        .where(*_IN_PERIOD)
-        .group_by(clients.c.id, clients.c.name)
+    ReportGrouping.MONTH: select(
+        month_key(_BY_MONTH.c.month_start).label("month"),
+        _BY_MONTH.c.revenue_cents,
+        _BY_MONTH.c.minutes,
+        _BY_MONTH.c.meetings,
     ),
+    ReportGrouping.CLIENT: select(
+        clients.c.id.label("client_id"),
+        clients.c.name.label("client_name"),
+        _BY_CLIENT.c.revenue_cents,
+        _BY_CLIENT.c.minutes,
+        _BY_CLIENT.c.meetings,
+    ).select_from(_BY_CLIENT.outerjoin(clients, clients.c.id == _BY_CLIENT.c.client_id)),
 }
 
 
@@ -348,7 +381,8 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
         if rows:
             counted = rows[0].total
         elif page.offset:
-            counted = (await self._db.execute(_LIST_COUNT[shape, capped], params)).scalar_one()
+            statement = _LIST_COUNT[shape, query.sort, capped]
+            counted = (await self._db.execute(statement, params)).scalar_one()
         else:
             counted = 0
         return page.page_of([meeting_from_row(r) for r in rows], counted)
@@ -361,18 +395,16 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
         if after is not None:
             params["after_starts_at"] = after.starts_at
             params["after_id"] = after.id
-        rows = (await self._db.execute(_EXPORT_PAGE[shape, after is not None], params)).all()
+        result = await self._db.execute(_EXPORT_PAGE[shape, after is not None], params)
+        rows: Sequence[tuple[Any, ...]] = result.all()
+        # Unpacked by position (the columns are _EXPORT_COLUMNS, in the row's field order):
+        # the export's one per-row step in this adapter, where reading by name costs a
+        # lookup per column (docs/performance.md, "Growth with data").
         return [
             MeetingExportRow(
-                id=row.id,
-                client_id=row.client_id,
-                client_name=row.client_name,
-                starts_at=row.starts_at,
-                duration_minutes=row.duration_minutes,
-                revenue=from_cents(row.revenue_cents),
-                notes=row.notes,
+                meeting_id, client_id, client_name, starts_at, minutes, from_cents(cents), notes
             )
-            for row in rows
+            for meeting_id, client_id, client_name, starts_at, minutes, cents, notes in rows
         ]
 
     async def detach_client(self, client_id: UUID) -> None:
@@ -388,9 +420,14 @@ class SqlAlchemyMeetingRepository(MeetingRepository):
             return [RevenueGroup(None, "", _totals(row))] if row.meetings else []
         if grouping is ReportGrouping.MONTH:
             return [RevenueGroup(r.month, r.month, _totals(r)) for r in rows]
+        # A group per client, ten thousand in a big book: unpacked by position (the
+        # columns of _REVENUE[CLIENT]), without a lookup by name per column.
+        by_client: Sequence[tuple[Any, ...]] = rows
         return [
-            RevenueGroup(str(r.client_id), r.client_name, _totals(r))
-            if r.client_id is not None
-            else RevenueGroup(None, NO_CLIENT_LABEL, _totals(r))
-            for r in rows
+            RevenueGroup(
+                None if client_id is None else str(client_id),
+                NO_CLIENT_LABEL if client_id is None else name,
+                RevenueTotals(from_cents(cents), minutes, count),
+            )
+            for client_id, name, cents, minutes, count in by_client
         ]

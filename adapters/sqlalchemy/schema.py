@@ -99,10 +99,11 @@ def folded_text() -> TypeEngine[str]:
     return Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
 
 
-class utc_month(FunctionElement[str]):
-    """``YYYY-MM`` of a stored instant, in UTC."""
+class utc_month(FunctionElement[Any]):
+    """The UTC calendar month of a stored instant, as the database groups it cheapest:
+    PostgreSQL's ``date_trunc`` (a timestamp: formatting every row would cost more than
+    the sums), SQLite's ``YYYY-MM`` text. ``month_key`` turns it into ``YYYY-MM``."""
 
-    type = Text()
     inherit_cache = True
 
 
@@ -114,4 +115,21 @@ def _utc_month_sqlite(element: utc_month, compiler: SQLCompiler, **kw: Any) -> s
 
 @compiles(utc_month, "postgresql")
 def _utc_month_postgresql(element: utc_month, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
+    return f"date_trunc('month', ({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC')"
+
+
+class month_key(FunctionElement[str]):
+    """``YYYY-MM`` of a ``utc_month`` value: applied to the groups, not to every row."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(month_key, "sqlite")
+def _month_key_sqlite(element: month_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(month_key, "postgresql")
+def _month_key_postgresql(element: month_key, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"

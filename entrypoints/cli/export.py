@@ -41,7 +41,7 @@ def build() -> typer.Typer:
             ),
         ] = None,
     ) -> None:
-        """Meetings, oldest first, as CSV (UTF-8, RFC 4180), streamed row by row."""
+        """Meetings, oldest first, as CSV (UTF-8, RFC 4180), streamed a page at a time."""
         from rich.markup import escape
 
         from domain.queries import MeetingFilter
@@ -55,11 +55,11 @@ def build() -> typer.Typer:
                 owner.id, starts_from=starts_from, starts_before=starts_before
             )
             with _sink(out) as sink:
-                lines = 0
-                async for line in container.export_meetings().execute(meeting_filter):
-                    sink.write(line.encode("utf-8"))
-                    lines += 1
-            return lines - 1  # the header
+                rows = 0
+                async for chunk in container.export_meetings().execute(meeting_filter):
+                    sink.write(chunk.encode("utf-8"))
+                    rows += chunk.rows
+            return rows
 
         try:
             exported = rt.run(work)
