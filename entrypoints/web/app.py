@@ -43,6 +43,18 @@ def _is_web(request: Request) -> bool:
     return _WEB_TAG in (getattr(route, "tags", None) or ())
 
 
+_PROGRAM_PATHS = ("/api/", "/health", "/docs", "/redoc", "/openapi.json")
+
+
+def _lost_browser(request: Request) -> bool:
+    """A browser asking for a page that does not exist (an HTML 404, not a problem)."""
+    return (
+        request.scope.get("route") is None
+        and not request.url.path.startswith(_PROGRAM_PATHS)
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
 def install_web(app: FastAPI, container: Container) -> None:
     settings = container.settings()
     app.state.web = build_config(
@@ -73,20 +85,26 @@ def install_web(app: FastAPI, container: Container) -> None:
 
     app.add_exception_handler(SignInRequired, sign_in)
     app.add_exception_handler(CsrfRefused, csrf_refused)
-    for error_type, page in (
-        (DomainError, _domain_error_page),
-        (RequestValidationError, _invalid_request_page),
-        (StarletteHTTPException, _http_error_page),
+    for error_type, page, is_page in (
+        (DomainError, _domain_error_page, _is_web),
+        (RequestValidationError, _invalid_request_page, _is_web),
+        (StarletteHTTPException, _http_error_page, _is_page_or_lost),
     ):
         api = app.exception_handlers[error_type]
-        app.add_exception_handler(error_type, _for_web(api, page))
+        app.add_exception_handler(error_type, _for_web(api, page, is_page))
 
 
-def _for_web(api: Callable[[Request, Any], Any], page: Handler) -> Handler:
+def _is_page_or_lost(request: Request) -> bool:
+    return _is_web(request) or _lost_browser(request)
+
+
+def _for_web(
+    api: Callable[[Request, Any], Any], page: Handler, is_page: Callable[[Request], bool]
+) -> Handler:
     """The web route's page, or the API's problem for everything else."""
 
     async def handler(request: Request, error: Exception) -> Response:
-        if _is_web(request):
+        if is_page(request):
             return await page(request, error)
         answer: Response = await api(request, error)
         return answer

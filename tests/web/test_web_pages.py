@@ -300,3 +300,15 @@ async def test_an_admin_sees_every_user(
     assert page.status_code == 200
     assert "ada@example.com" in page.text
     assert "root@example.com" in page.text
+
+
+async def test_an_unknown_page_is_an_html_404_for_browsers_only(browser: Browser) -> None:
+    page = await browser.get("/no/such/page", headers={"accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<h1>Not Found</h1>" in page.text
+    program = await browser.get("/no/such/page")
+    assert program.status_code == 404
+    assert program.headers["content-type"] == "application/problem+json"
+    api = await browser.get("/api/v1/nope", headers={"accept": "text/html"})
+    assert api.headers["content-type"] == "application/problem+json"
