@@ -1,0 +1,165 @@
+"""The use cases behind the web app: a session resolved in storage, and one screen's parts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from application.auth import IdentifySession, LogoutCommand, UpdateProfileCommand
+from application.clients import ContactDraft
+from application.overviews import (
+    BrowseMeetings,
+    BuildDashboard,
+    EditMeeting,
+    ListClientChoices,
+    ShowClient,
+)
+from domain.errors import ClientNotFound, MeetingNotFound, TokenInvalid
+from domain.pagination import PageRequest
+from domain.queries import MeetingFilter, MeetingQuery
+from domain.reports import ReportGrouping
+
+from .harness import PASSWORD, REFRESH_TTL, Harness
+
+
+@pytest.fixture
+def identify(h: Harness) -> IdentifySession:
+    return IdentifySession(h.units, h.clock)
+
+
+async def test_a_live_session_is_its_user(h: Harness, identify: IdentifySession) -> None:
+    user = await h.user()
+    pair = await h.login()
+    assert (await identify.execute(pair.refresh_token)).id == user.id
+    # Resolving never uses the session up: the same token works on every request.
+    assert (await identify.execute(pair.refresh_token)).id == user.id
+
+
+@pytest.mark.parametrize("token", ["", "unknown-token", "x" * 10_000])
+async def test_an_unknown_token_is_refused(
+    h: Harness, identify: IdentifySession, token: str
+) -> None:
+    await h.user()
+    await h.login()
+    with pytest.raises(TokenInvalid):
+        await identify.execute(token)
+
+
+async def test_a_signed_out_session_is_refused_at_once(
+    h: Harness, identify: IdentifySession
+) -> None:
+    user = await h.user()
+    pair = await h.login()
+    await h.logout.execute(LogoutCommand(user.id, pair.refresh_token))
+    with pytest.raises(TokenInvalid):
+        await identify.execute(pair.refresh_token)
+
+
+async def test_a_password_change_ends_every_session(h: Harness, identify: IdentifySession) -> None:
+    user = await h.user()
+    first, second = await h.login(), await h.login()
+    await h.update_profile.execute(
+        UpdateProfileCommand(user.id, password="a new passphrase", current_password=PASSWORD)
+    )
+    for pair in (first, second):
+        with pytest.raises(TokenInvalid):
+            await identify.execute(pair.refresh_token)
+
+
+async def test_an_expired_or_rotated_session_is_refused(
+    h: Harness, identify: IdentifySession
+) -> None:
+    await h.user()
+    rotated = await h.login()
+    await h.refresh_tokens.execute(rotated.refresh_token)
+    with pytest.raises(TokenInvalid):
+        await identify.execute(rotated.refresh_token)
+    expiring = await h.login()
+    h.clock.advance(seconds=REFRESH_TTL.total_seconds())
+    with pytest.raises(TokenInvalid):
+        await identify.execute(expiring.refresh_token)
+
+
+async def test_the_session_of_an_inactive_user_is_refused(
+    h: Harness, identify: IdentifySession
+) -> None:
+    user = await h.user()
+    pair = await h.login()
+    async with h.uow() as uow:
+        stored = await uow.users.get(user.id)
+        assert stored is not None
+        stored.is_active = False
+        await uow.users.update(stored)
+        await uow.commit()
+    with pytest.raises(TokenInvalid):
+        await identify.execute(pair.refresh_token)
+
+
+async def test_the_dashboard_is_this_year_by_month_the_next_meetings_and_the_count(
+    h: Harness,
+) -> None:
+    user = await h.user()
+    now = h.clock.now()
+    acme = await h.client(user.id, "Acme")
+    bolt = await h.client(user.id, "Bolt")
+    year_start = datetime(now.year, 1, 1, tzinfo=UTC)
+    await h.meeting(user.id, starts_at=year_start, revenue="100.00", client_id=acme.id)
+    await h.meeting(user.id, starts_at=year_start - timedelta(days=1), revenue="900.00")
+    upcoming = [now + timedelta(days=d) for d in (3, 1, 2, 4, 5, 6)]
+    for when in upcoming:
+        await h.meeting(user.id, starts_at=when, revenue="10.00")
+    dashboard = BuildDashboard(h.revenue_report, h.list_meetings, h.list_clients, h.clock)
+
+    board = await dashboard.execute(user.id)
+
+    assert board.year == now.year
+    assert board.revenue.grouping is ReportGrouping.MONTH
+    assert board.revenue.period.start == year_start
+    assert [(g.key, str(g.totals.revenue)) for g in board.revenue.groups] == [
+        (f"{now.year}-01", "100.00"),
+        (f"{now.year}-03", "60.00"),
+    ]
+    assert [m.starts_at for m in board.upcoming] == sorted(upcoming)[:5]
+    assert board.clients.total == 2
+    assert board.clients.names() == {acme.id: "Acme", bolt.id: "Bolt"}
+
+
+async def test_a_client_with_its_meetings_and_nobody_else_s(h: Harness) -> None:
+    ada = await h.user()
+    bob = await h.user("bob@example.com")
+    client = await h.client(ada.id, "Acme", contacts=(ContactDraft("email", "a@example.com"),))
+    await h.meeting(ada.id, client_id=client.id)
+    await h.meeting(ada.id)
+    show = ShowClient(h.get_client, h.list_meetings)
+
+    overview = await show.execute(ada.id, client.id)
+
+    assert overview.client.view.contacts[0].value == "a@example.com"
+    assert [m.client_id for m in overview.meetings.items] == [client.id]
+    with pytest.raises(ClientNotFound):
+        await show.execute(bob.id, client.id)
+
+
+async def test_meetings_come_with_their_clients_names(h: Harness) -> None:
+    user = await h.user()
+    acme = await h.client(user.id, "Acme")
+    meeting = await h.meeting(user.id, client_id=acme.id)
+    browse = BrowseMeetings(h.list_meetings, h.list_clients)
+
+    overview = await browse.execute(MeetingQuery(MeetingFilter(owner_id=user.id), PageRequest(20)))
+
+    assert [m.id for m in overview.meetings.items] == [meeting.id]
+    assert overview.clients.names()[acme.id] == "Acme"
+    choices = await ListClientChoices(h.list_clients).execute(user.id)
+    assert [c.name for c in choices.items] == ["Acme"]
+
+
+async def test_a_meeting_to_edit_is_the_owner_s_only(h: Harness) -> None:
+    ada = await h.user()
+    bob = await h.user("bob@example.com")
+    meeting = await h.meeting(ada.id)
+    edit = EditMeeting(h.get_meeting, h.list_clients)
+    assert (await edit.execute(ada.id, meeting.id)).meeting.version == 1
+    with pytest.raises(MeetingNotFound):
+        await edit.execute(bob.id, meeting.id)
