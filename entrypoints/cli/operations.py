@@ -98,7 +98,9 @@ def register_serve(app: typer.Typer) -> None:
         # Imported here: the other commands need no web stack.
         from entrypoints.http.server import serve as run_server
 
-        rt.err.print(f"Serving Clientbook on http://{host}:{port} (docs at /docs)")
+        rt.err.print(
+            f"Serving Clientbook on http://{host}:{port}/ (the API under /api/v1, docs at /docs)"
+        )
         log_level = rt.container.settings().log_level.lower()
         run_server(host=host, port=port, workers=workers, reload=reload, log_level=log_level)
 
