@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     # Per client address: every registration costs a bcrypt hash and makes an account.
     register_rate_limit: str = "10/hour"
+    # Keys each rate limiter (login, registration) keeps at most, in memory or in Redis;
+    # past it, a key under its limit makes room, and if none may, a new caller is a 429.
+    rate_limit_max_keys: int = Field(100_000, ge=100, le=10_000_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     # Per pool: on PostgreSQL a process has two, one for reads and one for writes. A

@@ -72,21 +72,25 @@ from domain.ports import InFlightLimiter, RateLimiter
 
 
 def build_login_rate_limiter(settings: Settings) -> RateLimiter:
-    return _rate_limiter(settings.login_rate, settings.redis_url)
+    return _rate_limiter(settings, settings.login_rate, "clientbook:rl:")
 
 
 def build_register_rate_limiter(settings: Settings) -> RateLimiter:
-    return _rate_limiter(settings.register_rate, settings.redis_url)
+    return _rate_limiter(settings, settings.register_rate, "clientbook:rl:register:")
 
 
-def _rate_limiter(rate: tuple[int, int] | None, redis_url: str | None) -> RateLimiter:
+def _rate_limiter(settings: Settings, rate: tuple[int, int] | None, prefix: str) -> RateLimiter:
     if rate is None:
         return UnlimitedRateLimiter()
     limit, window = rate
-    if redis_url:
+    max_keys = settings.rate_limit_max_keys
+    if settings.redis_url:
         # Shared across workers and machines; otherwise each process counts on its own.
-        return RedisRateLimiter.from_url(redis_url, limit, window)
-    return InMemoryRateLimiter(limit=limit, window_seconds=window)
+        # Each limiter has its own prefix, so its bound on keys is its own.
+        return RedisRateLimiter.from_url(
+            settings.redis_url, limit, window, prefix=prefix, max_keys=max_keys
+        )
+    return InMemoryRateLimiter(limit=limit, window_seconds=window, max_keys=max_keys)
 
 
 def build_long_request_limiter(settings: Settings) -> InFlightLimiter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from array import array
@@ -23,15 +24,22 @@ def entry_bytes(limit: int) -> int:
     return _ENTRY_BYTES + _HIT_BYTES * limit
 
 
+# When the table is full, how many of the keys counted longest ago are looked at for one
+# that may be evicted; past them, the new key is refused.
+EVICTION_CANDIDATES = 8
+
+
 class InMemoryRateLimiter(RateLimiter):
     """At most ``limit`` hits per ``window_seconds`` per key (a sliding log).
 
     Memory is bounded whatever callers send: a key is kept as a 16-byte digest of any
     length of text, with at most ``limit`` timestamps; keys are kept in the order of
     their last counted hit, so those whose window has passed leave from the front as new
-    ones arrive, and when the table is full (``max_keys`` keys, or ``max_bytes`` by
-    ``entry_bytes``) the key counted longest ago is evicted for the newcomer. A refused
-    hit stores nothing.
+    ones arrive. When the table is full (``max_keys`` keys, or ``max_bytes`` by
+    ``entry_bytes``) the key counted longest ago that is still under its limit is evicted
+    for the newcomer (among the ``EVICTION_CANDIDATES`` oldest); a key at its limit is
+    refusing someone, and is never evicted, so when those are all at theirs the new key
+    is refused in turn (ADR 0026). A refused hit stores nothing.
     """
 
     def __init__(
@@ -67,8 +75,9 @@ class InMemoryRateLimiter(RateLimiter):
         hits = self._hits.get(digest)
         if hits is None:
             self._forget_expired(horizon)
-            if len(self._hits) >= self._capacity:
-                self._hits.popitem(last=False)
+            if len(self._hits) >= self._capacity and not self._evict_one(horizon):
+                oldest = next(iter(self._hits.values()))
+                return max(1, math.ceil(oldest[-1] + self._window - now))
             self._hits[digest] = array("d", (now,))
             return None
         expired = 0
@@ -81,6 +90,15 @@ class InMemoryRateLimiter(RateLimiter):
         hits.append(now)
         self._hits.move_to_end(digest)
         return None
+
+    def _evict_one(self, horizon: float) -> bool:
+        """Evict the key counted longest ago among those under their limit, if one of
+        the oldest few is; ``False`` when they are all at theirs."""
+        for digest, hits in itertools.islice(self._hits.items(), EVICTION_CANDIDATES):
+            if sum(1 for hit in hits if hit > horizon) < self._limit:
+                del self._hits[digest]
+                return True
+        return False
 
     def _forget_expired(self, horizon: float) -> None:
         """Drop keys whose every hit has left the window, oldest first."""

@@ -311,17 +311,30 @@ async def test_the_wait_is_at_least_one_second() -> None:
     assert await limiter.hit("k") == 1
 
 
-async def test_the_oldest_key_is_evicted_when_the_table_is_full() -> None:
+async def test_the_oldest_key_under_its_limit_is_evicted_when_the_table_is_full() -> None:
+    clock = Monotonic()
+    limiter = InMemoryRateLimiter(2, 60, max_keys=3, monotonic=clock)
+    for key in ("first", "second", "third"):
+        await limiter.hit(key)
+        clock.t += 1
+    await limiter.hit("first")  # at its limit: it is refusing someone, so it stays
+    assert await limiter.hit("fourth") is None  # full: "second" makes room
+
+    assert len(limiter) == 3
+    assert await limiter.hit("first") is not None  # remembered
+    assert await limiter.hit("second") is None  # forgotten, so counted afresh
+
+
+async def test_a_table_full_of_keys_at_their_limit_refuses_a_new_key_until_one_lapses() -> None:
     clock = Monotonic()
     limiter = InMemoryRateLimiter(1, 60, max_keys=3, monotonic=clock)
     for key in ("first", "second", "third"):
         await limiter.hit(key)
         clock.t += 1
-    await limiter.hit("fourth")  # full: "first", counted longest ago, makes room
-
+    assert await limiter.hit("fourth") == 57  # when "first" lapses
     assert len(limiter) == 3
-    assert await limiter.hit("first") is None  # forgotten, so counted afresh
-    assert await limiter.hit("third") is not None  # remembered
+    clock.t += 57
+    assert await limiter.hit("fourth") is None
 
 
 async def test_keys_whose_window_has_passed_are_forgotten_as_new_ones_come() -> None:
