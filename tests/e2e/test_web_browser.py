@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 from browser_helpers import click, screenshots_on_failure, wait
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import Select
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
@@ -78,7 +78,26 @@ class Journey:
         click(self.driver, f"#{form_id} button[type=submit]")
 
     def heading(self, text: str) -> None:
-        wait(self.driver).until(ready.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
+        """Wait for the page whose ``h1`` says ``text`` (the one a form leads to)."""
+
+        def shown(driver: WebDriver) -> bool:
+            try:
+                return text in driver.find_element(By.TAG_NAME, "h1").text
+            except WebDriverException:  # the old page is being replaced: look again
+                return False
+
+        wait(self.driver).until(shown)
+
+    def present(self, element_id: str) -> None:
+        """Wait for an element of the page a form leads to."""
+
+        def found(driver: WebDriver) -> bool:
+            try:
+                return bool(driver.find_elements(By.ID, element_id))
+            except WebDriverException:
+                return False
+
+        wait(self.driver).until(found)
 
     def session_cookie(self) -> str:
         cookie = self.driver.get_cookie("clientbook_session")
@@ -179,6 +198,15 @@ def test_a_whole_journey_in_the_browser(
         assert CLIENT in browser.find_element(By.ID, "next-meetings").text
         browser.set_window_size(1280, 1000)  # the README's picture (docs/screenshots)
         journey.shot("dashboard")
+        light = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        browser.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+        )
+        dark = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert dark != light  # the dark scheme is the page's own
+        journey.shot("dashboard-dark")
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
         browser.set_window_size(390, 844)
         journey.shot("dashboard-phone")
         browser.set_window_size(1400, 2000)
@@ -198,7 +226,7 @@ def test_a_whole_journey_in_the_browser(
         journey.open("/import")
         browser.find_element(By.ID, "file").send_keys(str(upload))
         journey.submit("import-form")
-        wait(browser).until(ready.presence_of_element_located((By.ID, "rejected")))
+        journey.present("rejected")
         rows = browser.find_elements(By.CSS_SELECTOR, "#rejected tbody tr")
         assert [row.find_element(By.CSS_SELECTOR, "td").text for row in rows] == ["3", "4"]
         assert "2 imported, 2 rejected" in browser.find_element(By.ID, "import-result").text

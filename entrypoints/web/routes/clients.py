@@ -64,10 +64,7 @@ async def clients_page(
     list_clients: Annotated[ListClients, Depends(provided(Container.list_clients))],
 ) -> Response:
     q = request.query_params.get("q", "").strip()[:NAME_MAX_LENGTH] or None
-    sort_value = request.query_params.get("sort", "")
-    sort = (
-        ClientSort(sort_value) if sort_value in ClientSort._value2member_map_ else ClientSort.NAME
-    )
+    sort = _sort(request.query_params.get("sort", ""))
     number = page_number(request)
     query = ClientQuery(
         owner_id=user.id,
@@ -86,6 +83,13 @@ async def clients_page(
         sort=sort.value,
         sorts=SORTS,
     )
+
+
+def _sort(value: str) -> ClientSort:
+    try:
+        return ClientSort(value)
+    except ValueError:
+        return ClientSort.NAME
 
 
 def _contact_fields(form: FormData) -> tuple[list[dict[str, Any]], list[int]]:
