@@ -241,16 +241,16 @@ class Container(containers.DeclarativeContainer):
     fill_demo_book = providers.Factory(FillDemoBook, units=units, ids=ids, clock=clock)
 
     # -- what one screen of the web app shows (application/overviews.py) -------------
+    client_choices = providers.Factory(ListClientChoices, units=units)
     dashboard = providers.Factory(
         BuildDashboard,
         report=revenue_report,
         meetings=list_meetings,
-        clients=list_clients,
+        clients=client_choices,
         clock=clock,
     )
-    client_choices = providers.Factory(ListClientChoices, clients=list_clients)
     browse_meetings = providers.Factory(
-        BrowseMeetings, meetings=list_meetings, clients=list_clients
+        BrowseMeetings, meetings=list_meetings, clients=client_choices
     )
     show_client = providers.Factory(ShowClient, get=get_client, meetings=list_meetings)
-    edit_meeting = providers.Factory(EditMeeting, get=get_meeting, clients=list_clients)
+    edit_meeting = providers.Factory(EditMeeting, get=get_meeting, clients=client_choices)

@@ -3,8 +3,9 @@
 A page of the web app asks one question ("my dashboard", "this client and its
 meetings"); these use cases answer it by calling the use cases the API and the CLI
 call, each in its own unit of work, and add no rule of their own. A screen that names
-clients beside meetings gets the owner's client names in one listing (at most
-``CLIENT_CHOICES`` of them, by name), which also fills the client pickers of its forms.
+clients beside meetings gets the owner's client names in one listing of ids and names
+(at most ``CLIENT_CHOICES`` of them, by name), which also fills the client pickers of its
+forms.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from application.clients import GetClient, ListClients
+from application.clients import GetClient
 from application.meetings import (
     BuildRevenueReport,
     GetMeeting,
@@ -23,8 +24,8 @@ from application.meetings import (
 )
 from application.views import ClientView, MeetingView, RevenueReportView, Versioned
 from domain.pagination import Page, PageRequest
-from domain.ports import Clock
-from domain.queries import ClientQuery, ClientSort, MeetingFilter, MeetingQuery, MeetingSort, Period
+from domain.ports import Clock, UnitsOfWork
+from domain.queries import MeetingFilter, MeetingQuery, MeetingSort, Period
 from domain.reports import ReportGrouping
 
 CLIENT_CHOICES = 500
@@ -51,23 +52,18 @@ class ClientChoices:
         return {choice.id: choice.name for choice in self.items}
 
 
-async def _choices(clients: ListClients, owner_id: UUID) -> ClientChoices:
-    page = await clients.execute(
-        ClientQuery(owner_id=owner_id, page=PageRequest(CLIENT_CHOICES), sort=ClientSort.NAME)
-    )
-    return ClientChoices(
-        [ClientChoice(c.id, c.name) for c in page.items], page.total, page.total_exact
-    )
-
-
 class ListClientChoices:
-    """The owner's clients by name, for a form's client picker."""
+    """The owner's clients by name (ids and names only), for a picker or a label."""
 
-    def __init__(self, clients: ListClients) -> None:
-        self._clients = clients
+    def __init__(self, units: UnitsOfWork) -> None:
+        self._uow = units.reading()
 
     async def execute(self, owner_id: UUID) -> ClientChoices:
-        return await _choices(self._clients, owner_id)
+        async with self._uow as uow:
+            page = await uow.clients.list_names(owner_id, PageRequest(CLIENT_CHOICES))
+        return ClientChoices(
+            [ClientChoice(id_, name) for id_, name in page.items], page.total, page.total_exact
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +81,7 @@ class BuildDashboard:
         self,
         report: BuildRevenueReport,
         meetings: ListMeetings,
-        clients: ListClients,
+        clients: ListClientChoices,
         clock: Clock,
     ) -> None:
         self._report = report
@@ -107,8 +103,7 @@ class BuildDashboard:
                 MeetingSort.STARTS_AT,
             )
         )
-        clients = await _choices(self._clients, owner_id)
-        return Dashboard(year, revenue, upcoming.items, clients)
+        return Dashboard(year, revenue, upcoming.items, await self._clients.execute(owner_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +115,13 @@ class MeetingsOverview:
 class BrowseMeetings:
     """A page of meetings, with the owner's client names to show beside them."""
 
-    def __init__(self, meetings: ListMeetings, clients: ListClients) -> None:
+    def __init__(self, meetings: ListMeetings, clients: ListClientChoices) -> None:
         self._meetings = meetings
         self._clients = clients
 
     async def execute(self, query: MeetingQuery) -> MeetingsOverview:
         meetings = await self._meetings.execute(query)
-        clients = await _choices(self._clients, query.filter.owner_id)
-        return MeetingsOverview(meetings, clients)
+        return MeetingsOverview(meetings, await self._clients.execute(query.filter.owner_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +158,10 @@ class MeetingEditing:
 class EditMeeting:
     """A meeting as it is now, and the client choices, for its edit form."""
 
-    def __init__(self, get: GetMeeting, clients: ListClients) -> None:
+    def __init__(self, get: GetMeeting, clients: ListClientChoices) -> None:
         self._get = get
         self._clients = clients
 
     async def execute(self, owner_id: UUID, meeting_id: UUID) -> MeetingEditing:
         meeting = await self._get.execute(owner_id, meeting_id)  # MeetingNotFound first
-        return MeetingEditing(meeting, await _choices(self._clients, owner_id))
+        return MeetingEditing(meeting, await self._clients.execute(owner_id))

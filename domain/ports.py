@@ -95,6 +95,10 @@ class ClientRepository(Protocol):
         """A page of the owner's matching clients; matches counted up to the page
         request's ``count_cap`` (``PageRequest.page_of``)."""
 
+    async def list_names(self, owner_id: UUID, page: PageRequest) -> Page[tuple[UUID, str]]:
+        """A page of the owner's clients as ``(id, name)`` only, by name (case-folded, then
+        id), counted like ``list``: what a picker or a label needs, without contacts."""
+
 
 class MeetingRepository(Protocol):
     async def add(self, meeting: Meeting) -> None:

@@ -156,6 +156,10 @@ class InMemoryClientRepository(ClientRepository):
         del stored[client_id]
         return True
 
+    async def list_names(self, owner_id: UUID, page: PageRequest) -> Page[tuple[UUID, str]]:
+        owned = sorted(self._owned(owner_id), key=lambda c: (c.name_key, c.id))
+        return _page([(c.id, c.name) for c in owned], page)
+
     async def list(self, query: ClientQuery) -> Page[Client]:
         clients = list(self._owned(query.owner_id))
         if query.search:

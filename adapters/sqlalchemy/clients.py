@@ -32,7 +32,7 @@ from adapters.sqlalchemy.connection import Db
 from adapters.sqlalchemy.schema import UtcDateTime, folded_text, metadata, postgresql_only
 from domain.clients import Client, Contact
 from domain.errors import ConcurrentUpdate
-from domain.pagination import Page
+from domain.pagination import Page, PageRequest
 from domain.ports import ClientRepository
 from domain.queries import ClientQuery, ClientSort
 from domain.values import ContactKind
@@ -188,6 +188,17 @@ _EXISTS = (
     .where(clients.c.id == bindparam("client_id"), clients.c.owner_id == bindparam("owner"))
     .limit(1)
 )
+# A picker's names: the (owner_id, name_key) unique index gives them in order.
+_NAMES = (
+    select(clients.c.id, clients.c.name)
+    .where(clients.c.owner_id == bindparam("owner"))
+    .order_by(clients.c.name_key, clients.c.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_OWNED = select(clients.c.id).where(clients.c.owner_id == bindparam("owner"))
+_COUNT_OWNED = select(func.count()).select_from(_OWNED.subquery())
+_COUNT_OWNED_UP_TO = select(func.count()).select_from(_OWNED.limit(bindparam("cap")).subquery())
 _NAME_EXISTS = (
     select(clients.c.id)
     .where(clients.c.owner_id == bindparam("owner"), clients.c.name_key == bindparam("key"))
@@ -425,6 +436,20 @@ class SqlAlchemyClientRepository(ClientRepository):
         result = await self._db.execute(_DELETE_CLIENT, {"client_id": client_id, "owner": owner_id})
         self._db.loaded_contacts.pop(client_id, None)
         return result.rowcount > 0
+
+    async def list_names(self, owner_id: UUID, page: PageRequest) -> Page[tuple[UUID, str]]:
+        params: dict[str, Any] = {"owner": owner_id, "limit": page.limit, "offset": page.offset}
+        rows = (await self._db.execute(_NAMES, params)).all()
+        items = [(row.id, row.name) for row in rows]
+        if page.offset == 0 and len(rows) < page.limit:
+            return page.page_of(items, len(rows))  # all of them: no count needed
+        cap = page.count_cap
+        if cap is None:
+            counted = (await self._db.execute(_COUNT_OWNED, params)).scalar_one()
+        else:
+            params["cap"] = cap
+            counted = (await self._db.execute(_COUNT_OWNED_UP_TO, params)).scalar_one()
+        return page.page_of(items, counted)
 
     async def list(self, query: ClientQuery) -> Page[Client]:
         page = query.page

@@ -364,3 +364,29 @@ async def test_created_and_updated_times_come_back_in_utc(backend: Backend) -> N
     assert loaded is not None
     assert loaded.created_at == acme.created_at
     assert loaded.created_at.utcoffset() == timedelta(0)
+
+
+async def test_names_come_by_folded_name_only_the_owner_s_and_counted(backend: Backend) -> None:
+    owner = await add_user(backend)
+    other = await add_user(backend)
+    names = ["beta", "Alpha", "Émile", "ALPHA two", "gamma"]
+    stored = [client(owner.id, name, contacts=[contact()]) for name in names]
+    await store(backend, *stored, client(other.id, "Aaron"))
+    ids = {c.name: c.id for c in stored}
+
+    async with backend.new_uow() as uow:
+        every = await uow.clients.list_names(owner.id, PageRequest(10))
+        first = await uow.clients.list_names(owner.id, PageRequest(2))
+        second = await uow.clients.list_names(owner.id, PageRequest(2, 2))
+        capped = await uow.clients.list_names(owner.id, PageRequest(2, 0, count_ahead=1))
+        nobody = await uow.clients.list_names(uuid4(), PageRequest(10))
+
+    ordered = ["Alpha", "ALPHA two", "beta", "gamma", "Émile"]  # str.casefold order
+    assert [name for _, name in every.items] == ordered
+    assert [client_id for client_id, _ in every.items] == [ids[name] for name in ordered]
+    assert (every.total, every.total_exact) == (5, True)
+    assert [name for _, name in first.items] == ordered[:2]
+    assert (first.total, first.total_exact) == (5, True)
+    assert [name for _, name in second.items] == ordered[2:4]
+    assert (capped.total, capped.total_exact) == (3, False)
+    assert (nobody.items, nobody.total) == ([], 0)

@@ -109,7 +109,9 @@ async def test_the_dashboard_is_this_year_by_month_the_next_meetings_and_the_cou
     upcoming = [now + timedelta(days=d) for d in (3, 1, 2, 4, 5, 6)]
     for when in upcoming:
         await h.meeting(user.id, starts_at=when, revenue="10.00")
-    dashboard = BuildDashboard(h.revenue_report, h.list_meetings, h.list_clients, h.clock)
+    dashboard = BuildDashboard(
+        h.revenue_report, h.list_meetings, ListClientChoices(h.units), h.clock
+    )
 
     board = await dashboard.execute(user.id)
 
@@ -145,13 +147,13 @@ async def test_meetings_come_with_their_clients_names(h: Harness) -> None:
     user = await h.user()
     acme = await h.client(user.id, "Acme")
     meeting = await h.meeting(user.id, client_id=acme.id)
-    browse = BrowseMeetings(h.list_meetings, h.list_clients)
+    browse = BrowseMeetings(h.list_meetings, ListClientChoices(h.units))
 
     overview = await browse.execute(MeetingQuery(MeetingFilter(owner_id=user.id), PageRequest(20)))
 
     assert [m.id for m in overview.meetings.items] == [meeting.id]
     assert overview.clients.names()[acme.id] == "Acme"
-    choices = await ListClientChoices(h.list_clients).execute(user.id)
+    choices = await ListClientChoices(h.units).execute(user.id)
     assert [c.name for c in choices.items] == ["Acme"]
 
 
@@ -159,7 +161,7 @@ async def test_a_meeting_to_edit_is_the_owner_s_only(h: Harness) -> None:
     ada = await h.user()
     bob = await h.user("bob@example.com")
     meeting = await h.meeting(ada.id)
-    edit = EditMeeting(h.get_meeting, h.list_clients)
+    edit = EditMeeting(h.get_meeting, ListClientChoices(h.units))
     assert (await edit.execute(ada.id, meeting.id)).meeting.version == 1
     with pytest.raises(MeetingNotFound):
         await edit.execute(bob.id, meeting.id)
