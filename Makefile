@@ -63,9 +63,10 @@ unit: $(STAMP)
 # count, the 4-connection pass and the login flood (~12 min), then the concurrency
 # scenario, 32 and 128 connections with the database apart from and sharing the server's
 # core (~17 min). BENCH_ARGS=--smoke checks the tooling in about two minutes;
-# BENCH_ARGS="--no-steady --no-login" runs the concurrency scenario alone.
+# BENCH_ARGS="--no-steady --no-login" runs the concurrency scenario alone. Then (--growth)
+# growth with data, bench/growth.py: a 200,000-meeting book seeded once and kept (~3 min).
 bench: $(STAMP)
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --growth $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-generator .mypy_cache .pytest_cache .ruff_cache

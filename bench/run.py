@@ -134,6 +134,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         "--smoke", action="store_true", help="2 s runs, one round: checks the tooling only"
     )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    parser.add_argument(  # read by main(): a step of its own (see run_growth)
+        "--growth",
+        action="store_true",
+        help="then run bench.growth: one user's 200,000-meeting book (docs/performance.md)",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument(
         "--profile",
@@ -1715,7 +1720,26 @@ def interrupts_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+# -- growth with data (bench/growth.py, issue 20): a separate step, its own database ---------
+
+
+def run_growth(cfg: Config) -> int:
+    """``python -m bench.growth`` after this run: one round and no export for a smoke run;
+    the docs' growth block rewritten when this run rewrites its own."""
+    args = ["--pg-host", cfg.pg_host, "--pg-port", str(cfg.pg_port), "--pg-user", cfg.pg_user]
+    if cfg.smoke:
+        args += ["--rounds", "1", "--no-export"]
+    elif cfg.write_docs:
+        args.append("--write-docs")
+    log("growth with data: python -m bench.growth " + " ".join(args))
+    return subprocess.run([sys.executable, "-m", "bench.growth", *args], cwd=ROOT).returncode
+
+
+# ---------------------------------------------------------------------------------------------
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    growth = "--growth" in (sys.argv[1:] if argv is None else argv)
     cfg = parse_args(argv)
     cfg.out.mkdir(parents=True, exist_ok=True)
     bench = Bench(cfg)
@@ -1754,7 +1778,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_doc(report)
     print(report)
     log(f"done in {results['wall_seconds']:.0f} s; wrote {results_path}")
-    return 0
+    return run_growth(cfg) if growth else 0
 
 
 if __name__ == "__main__":
