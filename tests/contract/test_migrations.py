@@ -89,6 +89,23 @@ def test_migrations_and_table_definitions_never_drift(empty_database: str) -> No
     assert diff == []
 
 
+@pytest.mark.postgres
+def test_postgresql_gets_the_covering_and_trigram_indexes(fresh_postgres_database: str) -> None:
+    upgrade_to_head(fresh_postgres_database)
+
+    def definitions(conn: Connection) -> dict[str, str]:
+        rows = conn.exec_driver_sql("SELECT indexname, indexdef FROM pg_indexes")
+        return {str(row[0]): str(row[1]) for row in rows}
+
+    found = _inspect(fresh_postgres_database, definitions)
+    assert isinstance(found, dict)
+    assert found["ix_meetings_owner_id_starts_at_id"].endswith(
+        "(owner_id, starts_at, id) INCLUDE (client_id, revenue_cents, duration_minutes)"
+    )
+    for column in ("name_key", "company_key"):
+        assert f"USING gin ({column} gin_trgm_ops)" in found[f"ix_clients_{column}_trgm"]
+
+
 def test_stairway_every_revision_up_down_up(empty_database: str) -> None:
     script = ScriptDirectory.from_config(alembic_config(empty_database))
     revisions = list(reversed(list(script.walk_revisions())))

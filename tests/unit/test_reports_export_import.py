@@ -303,6 +303,17 @@ async def test_an_export_reads_page_by_page_and_rows_stay_in_order(h: Harness) -
     assert [datetime.fromisoformat(row[3]) for row in rows[1:]] == starts
 
 
+async def test_an_export_yields_the_header_then_one_counted_chunk_per_page(h: Harness) -> None:
+    starts = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i) for i in range(1201)]
+    for starts_at in starts:
+        await h.meeting(OWNER, starts_at=starts_at, notes="two\r\nlines")
+    chunks = [chunk async for chunk in h.export_meetings.execute(MeetingFilter(OWNER))]
+    assert [chunk.rows for chunk in chunks] == [0, EXPORT_PAGE_ROWS, EXPORT_PAGE_ROWS, 201]
+    assert chunks[0] == ",".join(EXPORT_HEADER) + "\r\n"
+    for chunk in chunks[1:]:  # each chunk holds whole records, however many lines they span
+        assert len(list(csv.reader(io.StringIO(chunk, newline="")))) == chunk.rows
+
+
 async def test_an_owner_has_a_bounded_number_of_exports_and_reports_running(h: Harness) -> None:
     await h.meeting(OWNER)
     period = Period(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
