@@ -23,7 +23,9 @@ import httpx
 import pytest
 from browser_helpers import click, screenshots_on_failure, wait
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
@@ -145,6 +147,14 @@ def test_a_whole_journey_in_the_browser(
         journey.register("ada@example.com", "Ada Lovelace")
         assert "Account created" in browser.page_source
         journey.shot("sign-in")
+        # Keyboard only: Tab from the top reaches the skip link, then the form's fields.
+        order = []
+        for _ in range(6):
+            ActionChains(browser).send_keys(Keys.TAB).perform()
+            active = browser.switch_to.active_element
+            order.append(active.get_attribute("id") or active.get_attribute("class") or "")
+        assert order[0] == "skip"
+        assert order.index("email") < order.index("password")
         journey.sign_in("ada@example.com", PASSWORD)
         first_cookie = journey.session_cookie()
 
@@ -209,6 +219,10 @@ def test_a_whole_journey_in_the_browser(
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
         browser.set_window_size(390, 844)
         journey.shot("dashboard-phone")
+        # Readable on a phone: nothing wider than the screen, the chart scaled down.
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"
+        )
         browser.set_window_size(1400, 2000)
         click(browser, "#dashboard-revenue-figure summary")
         figures = browser.find_element(By.ID, "dashboard-revenue-table").text

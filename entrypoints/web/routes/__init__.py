@@ -1,1 +1,1 @@
-"""The web app's routes, one module per area; ``ROUTERS`` lists them in serving order."""
+"""The web app's routes, one module per area (``entrypoints.web.app`` serves them in order)."""
