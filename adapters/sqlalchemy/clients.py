@@ -477,8 +477,8 @@ class SqlAlchemyClientRepository(ClientRepository):
         # One statement for the contacts of the whole page, whatever its size.
         on_postgresql = self._db.conn.dialect.name == "postgresql"
         contacts_of = _CONTACTS_OF_ANY if on_postgresql else _CONTACTS_OF_IN
-        contact_rows = await self._db.execute(contacts_of, {"client_ids": list(by_client)})
-        for contact_row in contact_rows:
+        result = await self._db.execute(contacts_of, {"client_ids": list(by_client)})
+        for contact_row in result.all():  # fetched at once, not one fetch call per row
             by_client[contact_row.client_id].append(contact_from_row(contact_row))
         return page.page_of(
             [client_from_row(row, by_client[row.id]) for row in rows], rows[0].total
