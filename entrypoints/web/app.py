@@ -116,6 +116,7 @@ def _error_page(request: Request, status: int, message: str) -> Response:
     return render(
         request,
         "message.html",
+        user=getattr(request.state, "web_user", None),
         status_code=status,
         title=HTTPStatus(status).phrase,
         message=message,

@@ -44,9 +44,11 @@ async def web_user(
     if token is None:
         raise SignInRequired(had_cookie=False)
     try:
-        return await identify.execute(token)
+        user = await identify.execute(token)
     except TokenInvalid:
         raise SignInRequired(had_cookie=True) from None
+    request.state.web_user = user  # for an error page of this request (its header)
+    return user
 
 
 WebUser = Annotated[UserView, Depends(web_user)]

@@ -80,6 +80,7 @@ async def test_another_user_s_client_is_not_found(
         assert response.status_code == 404, path
         assert "The client does not exist." in response.text
         assert "Private" not in response.text
+        assert 'id="sign-out"' in response.text  # still signed in: the page has its header
     await other_browser.page("/clients")
     refused = await other_browser.submit(f"/clients/{client_id}/delete")
     assert refused.status_code == 404
