@@ -101,7 +101,7 @@ def test_meeting_rules_are_the_domains(schemas: dict[str, Any]) -> None:
     assert meeting["duration_minutes"]["type"] == "integer"
     assert meeting["duration_minutes"]["minimum"] == DURATION_MIN_MINUTES
     assert meeting["duration_minutes"]["maximum"] == DURATION_MAX_MINUTES
-    number, text = meeting["revenue"]["anyOf"]
+    text, number = meeting["revenue"]["anyOf"]
     assert (number["minimum"], number["maximum"]) == (0, REVENUE_MAX)
     assert number["multipleOf"] == 0.01
     assert text["pattern"] == f"^{REVENUE_PATTERN}$"

@@ -223,21 +223,24 @@ RevenueInput = Annotated[
     BeforeValidator(_revenue),
     WithJsonSchema(
         {
+            # The decimal string first: a generated client takes the first form as its
+            # type, and money should travel exact, not as a binary float.
             "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": f"^{REVENUE_PATTERN}$",
+                    "maxLength": len(f"{REVENUE_MAX:.2f}"),
+                },
                 {
                     "type": "number",
                     "minimum": 0,
                     "maximum": int(REVENUE_MAX),
                     "multipleOf": 0.01,
                 },
-                {
-                    "type": "string",
-                    "pattern": f"^{REVENUE_PATTERN}$",
-                    "maxLength": len(f"{REVENUE_MAX:.2f}"),
-                },
             ],
             "description": (
-                "A number or a decimal string; 0 to 1,000,000,000 with at most 2 fraction digits."
+                "A decimal string (or a JSON number); 0 to 1,000,000,000 with at most 2 "
+                "fraction digits."
             ),
             "examples": ["1250.00", 1250],
         }
