@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +24,7 @@ from container import Container
 from domain.errors import AuthenticationFailed, DomainError, RateLimited, ServiceBusy
 from entrypoints.http.problems import status_of
 from entrypoints.web.csrf import CsrfRefused
-from entrypoints.web.pages import build_config, redirect, render
+from entrypoints.web.pages import build_config, next_path, redirect, render
 from entrypoints.web.routes import accounts, clients, dashboard, meetings, reports
 from entrypoints.web.session import SESSION_COOKIE, SignInRequired, clear_cookie
 
@@ -70,7 +71,12 @@ def install_web(app: FastAPI, container: Container) -> None:
 
     async def sign_in(request: Request, error: Exception) -> Response:
         assert isinstance(error, SignInRequired)  # noqa: S101
-        response = redirect("/login")
+        # Back to the page asked for once signed in (a page read, never a form's post).
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "GET" and next_path(wanted) != "/":
+            response = redirect(f"/login?{urlencode({'next': wanted})}")
+        else:
+            response = redirect("/login")
         if error.had_cookie:  # revoked or expired: forget it
             clear_cookie(response, SESSION_COOKIE, secure=app.state.web.secure_cookies)
         return response

@@ -148,6 +148,18 @@ def render(
     return response
 
 
+# Where a sign-in may send the browser next: a path of this site (not ``//host``, no
+# backslash a browser would read as a slash), never back to the sign-in page itself.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\s\x00-\x1f\x7f]{0,1999}")
+
+
+def next_path(value: str | None) -> str:
+    """``value`` if it is a page of this site to go on to after signing in, else ``/``."""
+    if value and _LOCAL_PATH.fullmatch(value) and not value.startswith("/login"):
+        return value
+    return "/"
+
+
 def redirect(url: str) -> RedirectResponse:
     """Post-redirect-get: 303, so a reload never posts the form again."""
     return RedirectResponse(url, status_code=303)

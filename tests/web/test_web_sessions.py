@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from config import load_settings
@@ -17,10 +19,40 @@ API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 async def test_pages_need_a_session(browser: Browser) -> None:
-    for path in ("/", "/clients", "/meetings", "/reports/revenue", "/settings", "/import"):
+    assert (await browser.get("/")).headers["location"] == "/login"
+    for path in ("/clients", "/meetings?client=x", "/reports/revenue", "/settings", "/import"):
         response = await browser.get(path)
         assert response.status_code == 303, path
-        assert response.headers["location"] == "/login"
+        assert response.headers["location"] == f"/login?{urlencode({'next': path})}"
+    refused = await browser.post("/clients/new", data={"name": "x"})
+    assert refused.status_code == 403  # a form's post is never a page to come back to
+
+
+async def test_signing_in_goes_on_to_the_page_asked_for(browser: Browser) -> None:
+    await browser.page("/register")
+    await browser.submit("/register", {"email": "ada@example.com", "password": PASSWORD})
+    sent = await browser.get("/meetings?from=2026-01-01")
+    login = await browser.page(sent.headers["location"])
+    assert 'name="next" value="/meetings?from=2026-01-01"' in login.text
+    signed_in = await browser.submit(
+        "/login",
+        {"email": "ada@example.com", "password": PASSWORD, "next": "/meetings?from=2026-01-01"},
+    )
+    assert signed_in.headers["location"] == "/meetings?from=2026-01-01"
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["//evil.example", "https://evil.example/", "/\\evil.example", "/\tevil", "/login", "x"],
+)
+async def test_signing_in_never_leaves_the_site(browser: Browser, elsewhere: str) -> None:
+    await browser.page("/register")
+    await browser.submit("/register", {"email": "ada@example.com", "password": PASSWORD})
+    await browser.page("/login")
+    signed_in = await browser.submit(
+        "/login", {"email": "ada@example.com", "password": PASSWORD, "next": elsewhere}
+    )
+    assert signed_in.headers["location"] == "/"
 
 
 async def test_sign_in_sets_a_hardened_session_cookie(browser: Browser, sign_up: SignUp) -> None:

@@ -40,6 +40,7 @@ from entrypoints.web.pages import (
     Submitted,
     config_of,
     errors_of,
+    next_path,
     optional,
     parse,
     redirect,
@@ -70,7 +71,7 @@ def _status(error: Exception) -> int:
 
 @router.get("/login")
 async def login_page(request: Request) -> Response:
-    return render(request, "login.html", email="")
+    return render(request, "login.html", email="", next=next_path(request.query_params.get("next")))
 
 
 @router.post("/login")
@@ -87,16 +88,28 @@ async def login(
             AuthenticateUserCommand(email=body.email, password=body.password, source=source)
         )
     except FormInvalid as invalid:
-        return render(request, "login.html", email=email, errors=invalid.errors, status_code=422)
+        return render(
+            request,
+            "login.html",
+            email=email,
+            next=next_path(text(form, "next")),
+            errors=invalid.errors,
+            status_code=422,
+        )
     except _SIGN_IN_FAILURES as error:
         response = render(
-            request, "login.html", email=email, errors=errors_of(error), status_code=_status(error)
+            request,
+            "login.html",
+            email=email,
+            next=next_path(text(form, "next")),
+            errors=errors_of(error),
+            status_code=_status(error),
         )
         if isinstance(error, RateLimited | ServiceBusy):
             response.headers["Retry-After"] = str(error.retry_after_seconds)
         return response
     config = config_of(request)
-    response = redirect("/")
+    response = redirect(next_path(text(form, "next")))
     set_cookie(
         response,
         SESSION_COOKIE,
