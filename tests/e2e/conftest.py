@@ -122,8 +122,7 @@ def downloads(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def browser(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
+def _chrome(tmp_path: Path, downloads: Path, *, javascript: bool = True) -> WebDriver:
     binary, driver_path = browser_binaries()
     options = webdriver.ChromeOptions()
     options.binary_location = binary
@@ -133,15 +132,33 @@ def browser(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
         "--disable-dev-shm-usage",
         "--disable-gpu",
         "--window-size=1400,2000",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--user-data-dir={tmp_path / ('profile' if javascript else 'profile-no-js')}",
     ):
         options.add_argument(argument)
-    options.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
-    )
+    prefs: dict[str, object] = {
+        "download.default_directory": str(downloads),
+        "download.prompt_for_download": False,
+    }
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
     # An explicit driver: Selenium Manager would try to download one.
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+
+
+@pytest.fixture
+def browser(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
+    driver = _chrome(tmp_path, downloads)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def browser_without_javascript(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
+    """The same browser with JavaScript switched off (the web app must not need it)."""
+    driver = _chrome(tmp_path, downloads, javascript=False)
     try:
         yield driver
     finally:

@@ -291,3 +291,33 @@ def test_a_whole_journey_in_the_browser(
         assert CLIENT not in browser.page_source
         journey.shot("not-found")
     assert journey.shots >= 12
+
+
+def test_the_pages_work_without_javascript(
+    serve: Serve, browser_without_javascript: WebDriver, tmp_path: Path
+) -> None:
+    browser = browser_without_javascript
+    with serve(1) as base_url, screenshots_on_failure(browser, tmp_path / "failure-no-js"):
+        journey = Journey(browser, base_url, _folder(tmp_path))
+        journey.open("/")
+        journey.heading("Sign in")
+        journey.register("nojs@example.com", "No Script")
+        journey.sign_in("nojs@example.com", PASSWORD)
+        journey.open("/clients/new")
+        journey.fill("name", "Plain Forms Ltd")
+        journey.submit("client-form")
+        journey.heading("Plain Forms Ltd")
+        click(browser, "a[href^='/meetings/new?client=']")
+        journey.heading("Schedule a meeting")
+        journey.submit("meeting-form")  # no time given: refused, the error beside the field
+        journey.present("starts_at-error")
+        journey.open("/clients")
+        click(browser, "#clients a")
+        journey.heading("Plain Forms Ltd")
+        # With scripts on, this button asks first (a dialog); off, the form is just sent.
+        click(browser, "section.danger button[type=submit]")
+        journey.heading("Clients")
+        assert "Client deleted." in browser.page_source
+        click(browser, "#sign-out")
+        journey.heading("Sign in")
+        assert "You are signed out." in browser.page_source
