@@ -2,6 +2,7 @@
 --   BENCH_METHOD     GET (default) or POST
 --   BENCH_BODY_FILE  a file whose bytes are sent as the JSON body
 --   BENCH_TOKEN      an access token, sent as "Authorization: Bearer ..."
+--   BENCH_COOKIE     a Cookie header (the web app's session)
 --   BENCH_STATUSES   "1": count the responses by status, and the 503s that carry
 --                    Retry-After (wrk then hands every response to Lua: a little slower)
 -- done() prints one line "BENCH_JSON {...}" that bench/run.py parses, so nothing
@@ -20,6 +21,11 @@ end
 local token = os.getenv("BENCH_TOKEN")
 if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
+end
+
+local cookie = os.getenv("BENCH_COOKIE")
+if cookie and cookie ~= "" then
+  wrk.headers["Cookie"] = cookie
 end
 
 -- Each wrk thread runs its own copy of this script; done() reads their counters
