@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Hashes that may wait for a hashing thread; beyond them a login or registration is a
     # fast 503 with Retry-After instead of a wait of seconds.
     bcrypt_queue: int = Field(8, ge=0, le=10_000)
+    # Of the hashes running and waiting, how many one client address (or signed-in user)
+    # may hold; beyond, its next one is a fast 503 (ADR 0026).
+    bcrypt_queue_per_address: int = Field(4, ge=1, le=10_000)
     cors_origins: Annotated[list[str], NoDecode] = []
     redis_url: str | None = None
     login_rate_limit: str = "10/minute"

@@ -118,6 +118,7 @@ class Container(containers.DeclarativeContainer):
         BcryptPasswordHasher,
         rounds=settings.provided.bcrypt_rounds,
         max_waiting=settings.provided.bcrypt_queue,
+        per_source=settings.provided.bcrypt_queue_per_address,
     )
     access_tokens = providers.Singleton(
         PyJwtAccessTokenIssuer,

@@ -91,7 +91,7 @@ class RegisterUser:
             raise EmailTaken()
         # Hashing takes a good part of a second: do it outside any transaction so no
         # database connection waits on it. The unique index settles a race meanwhile.
-        password_hash = await self._hasher.hash(password)
+        password_hash = await self._hasher.hash(password, source=cmd.source)
         user = User.register(
             id=self._ids.new(),
             email=email,
@@ -187,9 +187,9 @@ class AuthenticateUser:
             async with self._uow as uow:
                 user = await uow.users.get_by_email(email)
         if user is None or not user.is_active:
-            await self._hasher.verify_dummy(cmd.password)
+            await self._hasher.verify_dummy(cmd.password, source=cmd.source)
             raise InvalidCredentials()
-        if not await self._hasher.verify(cmd.password, user.password_hash):
+        if not await self._hasher.verify(cmd.password, user.password_hash, source=cmd.source):
             raise InvalidCredentials()
 
         async with self._uow as uow:
@@ -475,9 +475,13 @@ class UpdateProfile:
             cmd.precondition.check(checked.version)
             # Both hashes take a good part of a second: outside any transaction, so no
             # connection and no lock waits on them.
-            if not await self._hasher.verify(current_password, checked.password_hash):
+            # Shared fairly per user: the caller is signed in, whatever its address.
+            source = f"user:{cmd.user_id}"
+            if not await self._hasher.verify(
+                current_password, checked.password_hash, source=source
+            ):
                 raise InvalidCurrentPassword()
-            new_hash = await self._hasher.hash(new_password)
+            new_hash = await self._hasher.hash(new_password, source=source)
             checked_version = checked.version
 
         async with self._uow as uow:

@@ -200,12 +200,16 @@ class UnitsOfWork(Protocol):
 
 
 class PasswordHasher(Protocol):
-    async def hash(self, password: PlainPassword) -> str: ...
+    """Slow on purpose. ``source`` says on whose behalf the work is done (a client
+    address, a user), so that an adapter with bounded capacity can share it fairly;
+    ``None`` is the operator's own tools."""
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def hash(self, password: PlainPassword, *, source: str | None = None) -> str: ...
+
+    async def verify(self, password: str, password_hash: str, *, source: str | None = None) -> bool:
         """``False`` for a mismatch, and for a password no valid one could equal."""
 
-    async def verify_dummy(self, password: str) -> None:
+    async def verify_dummy(self, password: str, *, source: str | None = None) -> None:
         """Spend the time of one verification, so unknown accounts answer as slowly."""
 
 

@@ -1,13 +1,19 @@
-"""bcrypt password hashing, always off the event loop."""
+"""bcrypt password hashing, always off the event loop, shared fairly between callers."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
+import math
 import os
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import bcrypt
@@ -18,80 +24,243 @@ from domain.values import PASSWORD_MAX_BYTES, PlainPassword
 
 T = TypeVar("T")
 
+# How fast a source's recent demand for hashing (its attempts, admitted or refused) is
+# forgotten (its half-life), and how many sources are remembered (the least recently
+# seen are forgotten first).
+USAGE_HALF_LIFE_SECONDS = 10.0
+USAGE_SOURCES = 10_000
+
+
+class RecentUse:
+    """Attempts per source, decaying by half every ``half_life`` seconds; for at most
+    ``capacity`` sources, in bounded memory."""
+
+    def __init__(
+        self,
+        half_life: float = USAGE_HALF_LIFE_SECONDS,
+        capacity: int = USAGE_SOURCES,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rate = math.log(2) / half_life
+        self._capacity = capacity
+        self._now = monotonic
+        self._use: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._use)
+
+    def of(self, source: str) -> float:
+        entry = self._use.get(source)
+        if entry is None:
+            return 0.0
+        value, at = entry
+        return value * math.exp(-self._rate * (self._now() - at))
+
+    def add(self, source: str) -> None:
+        value = self.of(source) + 1.0
+        self._use[source] = (value, self._now())
+        self._use.move_to_end(source)
+        if len(self._use) > self._capacity:
+            self._use.popitem(last=False)
+
+
+@dataclass(order=True)
+class _Job:
+    # Served lightest first: the source's recent use when the job arrived, then arrival.
+    use: float
+    seq: int
+    source: str = field(compare=False)
+    fn: Callable[..., Any] = field(compare=False)
+    args: tuple[object, ...] = field(compare=False)
+    future: Future[Any] = field(compare=False)
+
 
 class BcryptPasswordHasher(PasswordHasher):
-    """Hashes and verifies in a worker thread (bcrypt releases the GIL while it works).
+    """Hashes and verifies in worker threads (bcrypt releases the GIL while it works),
+    one per core, with a bounded and fair queue in front of them.
 
-    A dedicated pool sized to the machine keeps a login flood from queueing behind, or
-    starving, the default executor that other blocking work shares. Its queue is
-    bounded: with every thread busy and ``max_waiting`` hashes waiting, another one is
-    refused at once with ``ServiceBusy`` (a 503 with ``Retry-After``), rather than
-    waiting seconds behind a flood.
+    - A dedicated pool keeps a login flood from queueing behind, or starving, the
+      default executor that other blocking work shares.
+    - At most ``max_waiting`` hashes wait for a thread; one source (a client address,
+      or a signed-in user) holds at most ``per_source`` of the running and waiting ones.
+      Beyond either, a hash is refused at once with ``ServiceBusy`` (a 503 with
+      ``Retry-After``) rather than waiting seconds behind a flood.
+    - Waiting hashes are served lightest source first: the source that asked least
+      lately (its attempts, admitted or refused, halving every ten seconds). When the
+      queue is full,
+      a newcomer lighter than the heaviest waiting source takes the place of that
+      source's newest hash, which is refused instead. So a flood, from one address or
+      many, refuses itself: a caller who has not been hashing lately is admitted and
+      served next, behind only the hashes already running (ADR 0026).
     """
 
-    def __init__(self, rounds: int = 12, workers: int | None = None, max_waiting: int = 8) -> None:
+    def __init__(
+        self,
+        rounds: int = 12,
+        workers: int | None = None,
+        max_waiting: int = 8,
+        per_source: int = 4,
+        usage: RecentUse | None = None,
+    ) -> None:
+        if per_source < 1 or max_waiting < 0:
+            raise ValueError("a source needs at least one slot")
         self._rounds = rounds
-        threads = workers or os.cpu_count() or 1
+        self._threads = workers or os.cpu_count() or 1
         # One thread per core, each below the event loop's priority: a login flood uses
         # every idle cycle, yet the loop runs first when it has a request to serve.
         self._pool = ThreadPoolExecutor(
-            max_workers=threads,
+            max_workers=self._threads,
             thread_name_prefix="bcrypt",
             initializer=_below_the_event_loop,
         )
-        self._capacity = threads + max_waiting
-        # Hashes submitted and not finished, counted down by the pool's threads when one
-        # finishes (not when its caller stops waiting: a cancelled wait still holds a thread).
-        self._pending = 0
+        self._max_waiting = max_waiting
+        self._per_source = per_source
+        self._usage = usage or RecentUse()
         self._lock = threading.Lock()
+        # Hashes running, counted down by the pool's threads when one finishes (not when
+        # its caller stops waiting: a cancelled wait still holds a thread).
+        self._running = 0
+        self._waiting: list[_Job] = []  # a heap, lightest first
+        self._held: dict[str, int] = {}  # running or waiting, per source
+        self._seq = itertools.count()
         self._dummy_hash: bytes | None = None
 
     @property
     def pending(self) -> int:
         """Hashes running or waiting."""
-        return self._pending
+        return self._running + len(self._waiting)
 
-    async def _run(self, fn: Callable[..., T], *args: object) -> T:
-        with self._lock:
-            if self._pending >= self._capacity:
-                raise ServiceBusy(retry_after_seconds=1)
-            self._pending += 1
-        try:
-            future = self._pool.submit(fn, *args)
-        except BaseException:
-            self._finished(None)
-            raise
-        future.add_done_callback(self._finished)
+    def held_by(self, source: str | None) -> int:
+        return self._held.get(_source(source), 0)
+
+    async def _run(self, source: str | None, fn: Callable[..., T], *args: object) -> T:
+        future: Future[T] = Future()
+        self._admit(_source(source), fn, args, future)
         return await asyncio.wrap_future(future)
 
-    def _finished(self, _future: Future[Any] | None) -> None:
+    def _admit(
+        self, source: str, fn: Callable[..., Any], args: tuple[object, ...], future: Future[Any]
+    ) -> None:
         with self._lock:
-            self._pending -= 1
+            # Every attempt counts, refused or not: a source that keeps knocking is heavy.
+            use = self._usage.of(source)
+            self._usage.add(source)
+            if self._held.get(source, 0) >= self._per_source:
+                raise ServiceBusy(retry_after_seconds=1)
+            job = _Job(use, next(self._seq), source, fn, args, future)
+            if self._running < self._threads:
+                self._take(job)
+                self._start(job)
+                return
+            if len(self._waiting) >= self._max_waiting:
+                # The newest hash of the other source that has asked most, if that is
+                # more than the newcomer had asked before this attempt, by half an
+                # attempt: two callers of one attempt each never displace each other as
+                # the older attempt decays. A source never displaces its own.
+                asked = {w.source: self._usage.of(w.source) for w in self._waiting}
+                heaviest = max(
+                    (waiting for waiting in self._waiting if waiting.source != source),
+                    key=lambda waiting: (asked[waiting.source], waiting.seq),
+                    default=None,
+                )
+                if heaviest is None or asked[heaviest.source] <= use + 0.5:
+                    raise ServiceBusy(retry_after_seconds=1)
+                self._waiting.remove(heaviest)
+                heapq.heapify(self._waiting)
+                self._give_back(heaviest)
+                if heaviest.future.set_running_or_notify_cancel():
+                    heaviest.future.set_exception(ServiceBusy(retry_after_seconds=1))
+            self._take(job)
+            heapq.heappush(self._waiting, job)
+        future.add_done_callback(lambda done: self._abandoned(job, done))
 
-    async def hash(self, password: PlainPassword) -> str:
+    def _take(self, job: _Job) -> None:
+        self._held[job.source] = self._held.get(job.source, 0) + 1
+
+    def _give_back(self, job: _Job) -> None:
+        left = self._held[job.source] - 1
+        if left:
+            self._held[job.source] = left
+        else:
+            del self._held[job.source]
+
+    def _start(self, job: _Job) -> None:
+        """Hand ``job`` to a thread (the lock is held)."""
+        self._running += 1
+        try:
+            self._pool.submit(self._work, job)
+        except BaseException:
+            self._running -= 1
+            self._give_back(job)
+            raise
+
+    def _work(self, job: _Job) -> None:
+        if not job.future.set_running_or_notify_cancel():
+            self._done(job)
+            return
+        try:
+            result = job.fn(*job.args)
+        except BaseException as error:
+            self._done(job)
+            job.future.set_exception(error)
+        else:
+            # Counted out before the caller hears back, so that what it sees next (a
+            # retry, the pending count) no longer includes this hash.
+            self._done(job)
+            job.future.set_result(result)
+
+    def _done(self, job: _Job) -> None:
+        with self._lock:
+            self._running -= 1
+            self._give_back(job)
+            while self._waiting:
+                following = heapq.heappop(self._waiting)
+                if following.future.cancelled():  # abandoned as it was taken out
+                    self._give_back(following)
+                    continue
+                self._start(following)
+                break
+
+    def _abandoned(self, job: _Job, done: Future[Any]) -> None:
+        """A waiting hash whose caller gave up leaves the queue at once."""
+        if not done.cancelled():
+            return
+        with self._lock:
+            if job in self._waiting:
+                self._waiting.remove(job)
+                heapq.heapify(self._waiting)
+                self._give_back(job)
+
+    async def hash(self, password: PlainPassword, *, source: str | None = None) -> str:
         salt = bcrypt.gensalt(self._rounds)
-        digest: bytes = await self._run(bcrypt.hashpw, password.value.encode("utf-8"), salt)
+        encoded = password.value.encode("utf-8")
+        digest: bytes = await self._run(source, bcrypt.hashpw, encoded, salt)
         return digest.decode("ascii")
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def verify(self, password: str, password_hash: str, *, source: str | None = None) -> bool:
         encoded = password.encode("utf-8")
         if len(encoded) > PASSWORD_MAX_BYTES:
             return False  # no stored password can be this long; bcrypt would refuse it
         try:
-            return bool(await self._run(bcrypt.checkpw, encoded, password_hash.encode("ascii")))
+            stored = password_hash.encode("ascii")
+            return bool(await self._run(source, bcrypt.checkpw, encoded, stored))
         except ValueError:  # a malformed stored hash never matches
             return False
 
-    async def verify_dummy(self, password: str) -> None:
+    async def verify_dummy(self, password: str, *, source: str | None = None) -> None:
         if self._dummy_hash is None:
             self._dummy_hash = await self._run(
-                bcrypt.hashpw, b"clientbook-timing-equaliser", bcrypt.gensalt(self._rounds)
+                source, bcrypt.hashpw, b"clientbook-timing-equaliser", bcrypt.gensalt(self._rounds)
             )
         encoded = password.encode("utf-8")[:PASSWORD_MAX_BYTES]
-        await self._run(bcrypt.checkpw, encoded, self._dummy_hash)
+        await self._run(source, bcrypt.checkpw, encoded, self._dummy_hash)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _source(source: str | None) -> str:
+    return "operator" if source is None else f"caller:{source}"
 
 
 def _below_the_event_loop() -> None:

@@ -55,6 +55,7 @@ def _server(database_url: str, tmp_path: Path, workers: int) -> Iterator[str]:
         "CLIENTBOOK_LOGIN_RATE_LIMIT": "off",
         "CLIENTBOOK_REGISTER_RATE_LIMIT": "off",
         "CLIENTBOOK_BCRYPT_QUEUE": "1000",
+        "CLIENTBOOK_BCRYPT_QUEUE_PER_ADDRESS": "1000",
         "CLIENTBOOK_LOG_LEVEL": "WARNING",
     }
     log_path = tmp_path / "server.log"

@@ -48,6 +48,7 @@ def settings_overrides(
         "login_rate_limit": "off",
         "register_rate_limit": "off",
         "bcrypt_queue": 1000,  # concurrency tests hash at once on purpose
+        "bcrypt_queue_per_address": 1000,  # from one test address
         "cors_origins": ["https://app.example.com"],
     }
 

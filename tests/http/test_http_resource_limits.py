@@ -48,13 +48,13 @@ async def test_registrations_past_the_limit_are_429_per_address(
 class BusyHasher(PasswordHasher):
     """A hasher whose queue is full (as ``BcryptPasswordHasher`` reports it)."""
 
-    async def hash(self, password: PlainPassword) -> str:
+    async def hash(self, password: PlainPassword, *, source: str | None = None) -> str:
         raise ServiceBusy(retry_after_seconds=1)
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def verify(self, password: str, password_hash: str, *, source: str | None = None) -> bool:
         raise ServiceBusy(retry_after_seconds=1)
 
-    async def verify_dummy(self, password: str) -> None:
+    async def verify_dummy(self, password: str, *, source: str | None = None) -> None:
         raise ServiceBusy(retry_after_seconds=1)
 
 

@@ -99,6 +99,7 @@ def running(
         # Races send tens of logins and registrations at once on purpose; the bounded
         # hashing queue has its own tests.
         "CLIENTBOOK_BCRYPT_QUEUE": "1000",
+        "CLIENTBOOK_BCRYPT_QUEUE_PER_ADDRESS": "1000",
         "CLIENTBOOK_LOG_FORMAT": "json",
         "CLIENTBOOK_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),

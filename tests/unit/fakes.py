@@ -66,17 +66,17 @@ class ToyPasswordHasher(PasswordHasher):
     def _digest(password: str) -> str:
         return "toy$" + hashlib.sha256(b"salt:" + password.encode("utf-8")).hexdigest()
 
-    async def hash(self, password: PlainPassword) -> str:
+    async def hash(self, password: PlainPassword, *, source: str | None = None) -> str:
         self.hashes += 1
         return self._digest(password.value)
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def verify(self, password: str, password_hash: str, *, source: str | None = None) -> bool:
         self.verifications += 1
         if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
             return False
         return self._digest(password) == password_hash
 
-    async def verify_dummy(self, password: str) -> None:
+    async def verify_dummy(self, password: str, *, source: str | None = None) -> None:
         self.verifications += 1
         self._digest(password)
 

@@ -176,11 +176,11 @@ async def test_a_meeting_update_that_loses_runs_again_on_the_winners_meeting() -
 class YieldingHasher(ToyPasswordHasher):
     """Gives other tasks a turn inside every hash and check, as bcrypt in a thread does."""
 
-    async def hash(self, password: PlainPassword) -> str:
+    async def hash(self, password: PlainPassword, *, source: str | None = None) -> str:
         await asyncio.sleep(0)
         return await super().hash(password)
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def verify(self, password: str, password_hash: str, *, source: str | None = None) -> bool:
         await asyncio.sleep(0)
         return await super().verify(password, password_hash)
 
@@ -235,7 +235,9 @@ async def test_a_login_checked_against_a_password_changed_meanwhile_opens_no_ses
     change = UpdateProfile(h.units, h.hasher, h.clock)
 
     class ChangedDuringTheCheck(ToyPasswordHasher):
-        async def verify(self, password: str, password_hash: str) -> bool:
+        async def verify(
+            self, password: str, password_hash: str, *, source: str | None = None
+        ) -> bool:
             right = await super().verify(password, password_hash)
             # The owner changes the password while this login's check is running.
             await change.execute(

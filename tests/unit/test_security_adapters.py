@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import threading
+import time
 import tracemalloc
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ import jwt
 import pytest
 
 from adapters.ratelimit.memory import InMemoryRateLimiter, UnlimitedRateLimiter
-from adapters.security.bcrypt_hasher import BcryptPasswordHasher
+from adapters.security.bcrypt_hasher import BcryptPasswordHasher, RecentUse
 from adapters.security.jwt_tokens import PyJwtAccessTokenIssuer, SecretsRefreshTokenGenerator
 from adapters.system import SystemClock, Uuid7Generator
 from domain.errors import ServiceBusy, TokenInvalid
@@ -127,6 +128,117 @@ async def test_a_full_hashing_queue_refuses_at_once_and_recovers() -> None:
         assert await hasher.verify("correct horse", stored)  # served again
     finally:
         hasher.close()
+
+
+async def _started(hasher: BcryptPasswordHasher, count: int) -> None:
+    """Let ``count`` submitted hashes reach the hasher (tasks run to their first wait)."""
+    for _ in range(20):
+        if hasher.pending >= count:
+            return
+        await asyncio.sleep(0)
+
+
+async def test_one_address_holds_at_most_its_share_of_the_queue() -> None:
+    hasher = BcryptPasswordHasher(rounds=10, workers=1, max_waiting=8, per_source=2)
+    password = PlainPassword("correct horse")
+    try:
+        mine = [asyncio.create_task(hasher.hash(password, source="192.0.2.1")) for _ in range(2)]
+        await _started(hasher, 2)
+        with pytest.raises(ServiceBusy):
+            await hasher.hash(password, source="192.0.2.1")
+        other = asyncio.create_task(hasher.hash(password, source="198.51.100.7"))
+        await asyncio.gather(*mine, other)  # the other address was admitted
+        assert hasher.pending == 0
+        assert hasher.held_by("192.0.2.1") == 0
+    finally:
+        hasher.close()
+
+
+async def test_a_caller_who_has_not_been_hashing_is_served_before_a_flood() -> None:
+    hasher = BcryptPasswordHasher(rounds=10, workers=1, max_waiting=8, per_source=4)
+    password = PlainPassword("correct horse")
+    finished: list[str] = []
+
+    async def hash_for(name: str, source: str) -> None:
+        await hasher.hash(password, source=source)
+        finished.append(name)
+
+    try:
+        flood = [asyncio.create_task(hash_for(f"flood-{i}", "192.0.2.66")) for i in range(4)]
+        await _started(hasher, 4)  # one running, three waiting
+        steady = asyncio.create_task(hash_for("steady", "198.51.100.7"))
+        await asyncio.gather(*flood, steady)
+    finally:
+        hasher.close()
+    # Only the hash already running when it came was ahead of it.
+    assert finished.index("steady") == 1, finished
+
+
+async def test_a_full_queue_refuses_the_heaviest_sources_newest_hash_for_a_newcomer() -> None:
+    hasher = BcryptPasswordHasher(rounds=10, workers=1, max_waiting=2, per_source=4)
+    password = PlainPassword("correct horse")
+    try:
+        flood = [asyncio.create_task(hasher.hash(password, source="192.0.2.66")) for _ in range(3)]
+        await _started(hasher, 3)  # one running, two waiting: full
+        with pytest.raises(ServiceBusy):  # as heavy as the heaviest waiting: refused
+            await hasher.hash(password, source="192.0.2.66")
+        steady = asyncio.create_task(hasher.hash(password, source="198.51.100.7"))
+        results = await asyncio.gather(*flood, steady, return_exceptions=True)
+    finally:
+        hasher.close()
+    refused = [r for r in results if isinstance(r, ServiceBusy)]
+    assert len(refused) == 1
+    assert isinstance(results[2], ServiceBusy)  # the flood's newest made room
+    assert isinstance(results[3], str)  # the newcomer was hashed
+
+
+async def test_a_flood_from_many_addresses_still_lets_a_fresh_caller_in() -> None:
+    """Fifty addresses, each hashing one at a time as fast as it can: the queue is full of
+    them, yet a caller who has not been hashing takes a flooder's place and is served
+    behind the hash already running."""
+    hasher = BcryptPasswordHasher(rounds=8, workers=1, max_waiting=4, per_source=1)
+    password = PlainPassword("correct horse")
+    stop = asyncio.Event()
+    refused = 0
+
+    async def flooder(n: int) -> None:
+        nonlocal refused
+        while not stop.is_set():
+            try:
+                await hasher.hash(password, source=f"10.0.0.{n}")
+            except ServiceBusy:
+                refused += 1
+                await asyncio.sleep(0.001)
+
+    flood = [asyncio.create_task(flooder(n)) for n in range(50)]
+    try:
+        await asyncio.sleep(0.3)  # every flooder has hashed, the queue is full
+        waits = []
+        for i in range(5):
+            started = time.monotonic()
+            await hasher.hash(password, source=f"198.51.100.{i}")
+            waits.append(time.monotonic() - started)
+    finally:
+        stop.set()
+        await asyncio.gather(*flood)
+        hasher.close()
+    assert refused > 0  # the flood was refused meanwhile
+    # Served behind the running hash: about two hash times, never a queue's worth.
+    single = min(waits) / 2
+    assert max(waits) < 6 * single + 0.05, waits
+
+
+def test_recent_use_halves_and_forgets_the_least_recently_seen() -> None:
+    clock = Monotonic()
+    use = RecentUse(half_life=10, capacity=2, monotonic=clock)
+    use.add("a")
+    use.add("a")
+    clock.t += 10
+    assert use.of("a") == pytest.approx(1.0)
+    use.add("b")
+    use.add("c")  # over capacity: "a", seen least recently, is forgotten
+    assert len(use) == 2
+    assert use.of("a") == 0
 
 
 # -- PyJWT access tokens --------------------------------------------------------------------

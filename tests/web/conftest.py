@@ -47,6 +47,7 @@ def settings_overrides(
         "login_rate_limit": "off",
         "register_rate_limit": "off",
         "bcrypt_queue": 1000,
+        "bcrypt_queue_per_address": 1000,
     }
 
 
