@@ -44,12 +44,13 @@ CLIENT = text(
     "FROM clients c LEFT OUTER JOIN contacts k ON k.client_id = c.id "
     "WHERE c.id = :client_id AND c.owner_id = :owner ORDER BY k.position"
 )
-# Totals counted to a bound past the page, in the page's own statement, as Clientbook
-# counts them (ADR 0023): at most COUNT_AHEAD matches beyond the page.
+# Totals counted to a bound past the page, in the page's own statement and in the page's
+# order, as Clientbook counts them (ADR 0023): at most COUNT_AHEAD matches beyond it.
 COUNT_AHEAD = 1_000
 CLIENT_PAGE = text(
     "SELECT c.id, c.name, c.company, c.notes, c.created_at, c.updated_at, "
-    "(SELECT count(*) FROM (SELECT id FROM clients WHERE owner_id = :owner LIMIT :cap) m)"
+    "(SELECT count(*) FROM (SELECT id FROM clients WHERE owner_id = :owner "
+    "ORDER BY name_key, id LIMIT :cap) m)"
     " AS total FROM clients c "
     "WHERE c.owner_id = :owner ORDER BY c.name_key, c.id LIMIT :limit OFFSET :offset"
 )
@@ -60,7 +61,8 @@ CONTACTS_OF = text(
 MEETING_PAGE = text(
     "SELECT id, client_id, starts_at, duration_minutes, revenue_cents, notes, created_at, "
     "updated_at, "
-    "(SELECT count(*) FROM (SELECT id FROM meetings WHERE owner_id = :owner LIMIT :cap) m)"
+    "(SELECT count(*) FROM (SELECT id FROM meetings WHERE owner_id = :owner "
+    "ORDER BY starts_at DESC, id DESC LIMIT :cap) m)"
     " AS total FROM meetings "
     "WHERE owner_id = :owner ORDER BY starts_at DESC, id DESC LIMIT :limit OFFSET :offset"
 )
