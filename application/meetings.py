@@ -160,7 +160,8 @@ EXPORT_HEADER = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe_cell(text: str | None) -> str:
+def spreadsheet_safe(text: str | None) -> str:
+    """Free text for a CSV cell: a leading formula character is escaped with ``'``."""
     if not text:
         return ""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
@@ -242,11 +243,11 @@ def _export_cells(row: MeetingExportRow) -> tuple[object, ...]:
     return (
         str(row.id),
         "" if client_id is None else str(client_id),
-        _safe_cell(row.client_name),
+        spreadsheet_safe(row.client_name),
         iso_utc(row.starts_at),
         row.duration_minutes,
         f"{row.revenue:.2f}",
-        _safe_cell(row.notes),
+        spreadsheet_safe(row.notes),
     )
 
 

@@ -67,7 +67,8 @@ def client_drafts(rng: random.Random) -> list[ClientDraft]:
     return drafts
 
 
-async def seed() -> dict[str, Any]:
+async def seed(start: datetime = YEAR_START, end: datetime = YEAR_END) -> dict[str, Any]:
+    """The book, its meetings in [start, end) (2025 unless told)."""
     started = time.perf_counter()
     container = Container()
     rng = random.Random(2025)
@@ -97,7 +98,7 @@ async def seed() -> dict[str, Any]:
             client_ids.extend(client.id for client in page.items)
 
         ids, clock = container.ids(), container.clock()
-        span = int((YEAR_END - YEAR_START).total_seconds() // 60)
+        span = int((end - start).total_seconds() // 60)
         written = 0
         while written < MEETINGS:
             now = clock.now()
@@ -106,7 +107,7 @@ async def seed() -> dict[str, Any]:
                     id=ids.new(),
                     owner_id=user.id,
                     client_id=None if rng.random() < 0.1 else rng.choice(client_ids),
-                    starts_at=YEAR_START + timedelta(minutes=rng.randrange(span)),
+                    starts_at=start + timedelta(minutes=rng.randrange(span)),
                     duration_minutes=rng.choice(_DURATIONS),
                     revenue=Decimal(rng.randrange(0, 250_000)) / 100,
                     notes=rng.choice(_NOTES),

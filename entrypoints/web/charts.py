@@ -32,7 +32,9 @@ What the picture is:
   Horizontal bars keep long names and months readable on a narrow screen.
 - By client: the :data:`MAX_CLIENT_BARS` highest-earning groups (the report orders them
   by revenue) and, if there are more, one last "N others" bar with their sum, so the bars
-  still add up to the total. The table lists every group.
+  still add up to the total. The table lists the same rows as the bars: a book of a
+  thousand clients would otherwise make a page of a thousand rows (every client's
+  figures are the report's CSV download, the API's report and the CLI's).
 - By month: every calendar month of the period, months without a meeting drawn as
   zero, when the period spans at most :data:`MAX_MONTH_BARS` months; for longer periods
   the months that have meetings, the oldest folded into one "Earlier" bar beyond
@@ -134,7 +136,8 @@ def revenue_chart(report: RevenueReportView, *, chart_id: str = "revenue-chart")
         svg = _empty_svg(chart_id, title)
     else:
         svg = _svg(chart_id, title, _desc(report, rows), bars)
-    return RevenueChart(Html(svg), Html(_table(chart_id, title, report, rows)), tuple(bars))
+    listed = bars if report.grouping is ReportGrouping.CLIENT else rows
+    return RevenueChart(Html(svg), Html(_table(chart_id, title, report, listed)), tuple(bars))
 
 
 # -- what to draw --------------------------------------------------------------------------
@@ -301,7 +304,7 @@ def _desc(report: RevenueReportView, rows: Sequence[Bar]) -> str:
     if report.grouping is not None and rows:
         best = max(rows, key=lambda row: row.totals.revenue)  # the first of equals
         text += f" Highest: {best.label}, {money(best.totals.revenue)}."
-    return text + " The table of figures that goes with this chart lists every value."
+    return text + " The table of figures that goes with this chart lists every bar's values."
 
 
 # -- markup --------------------------------------------------------------------------------

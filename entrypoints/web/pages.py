@@ -77,6 +77,7 @@ def build_config(secret: str, *, secure_cookies: bool, session_seconds: int) -> 
     env = Environment(
         loader=PackageLoader("entrypoints.web", "templates"),
         autoescape=select_autoescape(default=True),
+        auto_reload=False,  # templates are package files: loaded once per process
         trim_blocks=True,
         lstrip_blocks=True,
     )

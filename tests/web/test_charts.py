@@ -224,7 +224,11 @@ def test_fifty_clients_draw_the_top_ten_and_one_bar_for_the_others() -> None:
     assert texts(drawn[-1], "revenue-chart__value") == f"{others:,.2f}"
     assert sum((bar.totals.revenue for bar in chart.bars), Decimal(0)) == report.total.revenue
     assert chart.bars[-1].folded == 40
-    assert len(table(chart)) == 1 + 50 + 1  # the table lists every client
+    # The table lists the bars' figures (every client's are the report's CSV download).
+    listed = table(chart)
+    assert len(listed) == 1 + MAX_CLIENT_BARS + 1 + 1
+    assert listed[-2] == ["40 others", "40", "40.0", f"{others:,.2f}"]
+    assert listed[1][0] == "Client 00"
     assert "revenue-chart__bar--others" in chart.svg
 
 

@@ -243,9 +243,49 @@ async def test_the_revenue_report_by_month_and_by_client(browser: Browser, sign_
     assert 'id="revenue-table"' in by_month.text
     by_client = await browser.page("/reports/revenue?from=2026-01-01&before=2027-01-01&by=client")
     assert "Reported" in by_client.text
+    link = "/reports/revenue.csv?from=2026-01-01&amp;before=2027-01-01&amp;by=client"
+    assert f'href="{link}"' in by_client.text
     wrong = await browser.page("/reports/revenue?from=2027-01-01&before=2026-01-01")
     assert wrong.status_code == 422
     assert 'id="before-error"' in wrong.text
+
+
+async def test_the_report_download_lists_every_group(browser: Browser, sign_up: SignUp) -> None:
+    """The page's table stops at the chart's bars by client; the CSV has every client."""
+    await sign_up()
+    for index, name in enumerate(["=Formula", *(f"Client {n:02d}" for n in range(11))]):
+        client_id = await _add_client(browser, name)
+        await browser.page("/meetings/new")
+        scheduled = await browser.submit(
+            "/meetings/new",
+            {
+                "client_id": client_id,
+                "starts_at": f"2026-03-{index + 1:02d}T10:00",
+                "duration_minutes": "60",
+                "revenue": str(100 + index),
+            },
+        )
+        assert scheduled.status_code == 303, scheduled.text
+    period = "from=2026-01-01&before=2027-01-01&by=client"
+    page = await browser.page(f"/reports/revenue?{period}")
+    assert "2 others" in page.text
+    assert page.text.count('<th scope="row">') == 10 + 1 + 1  # bars, others, total
+
+    download = await browser.get(f"/reports/revenue.csv?{period}")
+
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["content-disposition"] == (
+        'attachment; filename="revenue-by-client-2026-01-01-2027-01-01.csv"'
+    )
+    lines = download.text.splitlines()
+    assert lines[0] == "key,label,meetings,minutes,revenue"
+    assert len(lines) == 1 + 12 + 1
+    assert lines[1].split(",")[1:] == ["Client 10", "1", "60", "111.00"]
+    assert any(line.split(",")[1] == "'=Formula" for line in lines)
+    assert lines[-1] == ",Total,12,720,1266.00"
+    refused = await browser.get("/reports/revenue.csv?from=2027-01-01&before=2026-01-01")
+    assert refused.status_code == 422
 
 
 async def test_an_import_lists_every_rejected_line(browser: Browser, sign_up: SignUp) -> None:

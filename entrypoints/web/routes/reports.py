@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from application.clients import ImportClients, ImportClientsCommand
-from application.meetings import BuildRevenueReport, RevenueReportQuery
+from application.meetings import BuildRevenueReport, RevenueReportQuery, spreadsheet_safe
+from application.views import UserView
 from container import Container
 from domain.errors import InvalidInput
 from domain.queries import Period
-from domain.reports import ReportGrouping
+from domain.reports import ReportGrouping, RevenueTotals
 from entrypoints.csv_clients import ClientCsv, UnreadableCsv
 from entrypoints.http.provide import provided
 from entrypoints.web.charts import revenue_chart
@@ -27,12 +31,8 @@ router = APIRouter(include_in_schema=False, tags=["web"])
 GROUPINGS = {ReportGrouping.MONTH: "Month", ReportGrouping.CLIENT: "Client"}
 
 
-@router.get("/reports/revenue")
-async def revenue_page(
-    request: Request,
-    user: WebUser,
-    build: Annotated[BuildRevenueReport, Depends(provided(Container.revenue_report))],
-) -> Response:
+def _chosen(request: Request, user: UserView) -> tuple[dict[str, str], dict[str, str], Any]:
+    """The form's values, its errors, and the report it asks for (``None`` if refused)."""
     params = request.query_params
     year = datetime.now(UTC).year
     by = params.get("by", "")
@@ -44,17 +44,19 @@ async def revenue_page(
     errors: dict[str, str] = {}
     start = day(values["from"], "from", errors)
     end = day(values["before"], "before", errors)
-    chart = None
-    if start is not None and end is not None:
-        try:
-            period = Period(start, end)
-        except InvalidInput as error:
-            errors.update(errors_of(error, PERIOD_FIELDS))
-        else:
-            report = await build.execute(
-                RevenueReportQuery(user.id, period, ReportGrouping(values["by"]))
-            )
-            chart = revenue_chart(report, chart_id="revenue")
+    if start is None or end is None:
+        return values, errors, None
+    try:
+        period = Period(start, end)
+    except InvalidInput as error:
+        errors.update(errors_of(error, PERIOD_FIELDS))
+        return values, errors, None
+    return values, errors, RevenueReportQuery(user.id, period, ReportGrouping(values["by"]))
+
+
+def _report_page(
+    request: Request, user: UserView, values: dict[str, str], errors: dict[str, str], chart: Any
+) -> Response:
     return render(
         request,
         "report.html",
@@ -62,9 +64,53 @@ async def revenue_page(
         chart=chart,
         values=values,
         groupings=GROUPINGS,
+        download=f"/reports/revenue.csv?{urlencode(values)}",
         errors=errors,
         status_code=422 if errors else 200,
     )
+
+
+@router.get("/reports/revenue")
+async def revenue_page(
+    request: Request,
+    user: WebUser,
+    build: Annotated[BuildRevenueReport, Depends(provided(Container.revenue_report))],
+) -> Response:
+    values, errors, query = _chosen(request, user)
+    chart = None
+    if query is not None:
+        chart = revenue_chart(await build.execute(query), chart_id="revenue")
+    return _report_page(request, user, values, errors, chart)
+
+
+@router.get("/reports/revenue.csv")
+async def revenue_download(
+    request: Request,
+    user: WebUser,
+    build: Annotated[BuildRevenueReport, Depends(provided(Container.revenue_report))],
+) -> Response:
+    """Every group's figures (the page's table stops at the chart's bars by client)."""
+    values, errors, query = _chosen(request, user)
+    if query is None:
+        return _report_page(request, user, values, errors, None)
+    report = await build.execute(query)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("key", "label", "meetings", "minutes", "revenue"))
+    writer.writerows(
+        _csv_row(group.key or "", group.label, group.totals) for group in report.groups
+    )
+    writer.writerow(_csv_row("", "Total", report.total))
+    name = f"revenue-by-{values['by']}-{values['from']}-{values['before']}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _csv_row(key: str, label: str, totals: RevenueTotals) -> tuple[str, str, int, int, str]:
+    return key, spreadsheet_safe(label), totals.meetings, totals.minutes, f"{totals.revenue:.2f}"
 
 
 @router.get("/import")
