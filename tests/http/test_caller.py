@@ -91,11 +91,10 @@ async def test_routes_mounted_with_include_router_resolve_the_caller_once(
 
 async def test_without_a_token_the_request_is_refused(api: httpx.AsyncClient, ada: Account) -> None:
     assert_problem(await api.post("/clients", json={"name": ""}), 401)
-    assert_problem(await api.get("/clients/not-a-uuid"), 401)
     assert_problem(await api.get("/meetings", params={"from": "yesterday"}), 401)
     # With a token, the same requests are judged on their content.
     assert_problem(await api.post("/clients", json={"name": ""}, headers=ada.headers), 422)
-    assert_problem(await api.get("/clients/not-a-uuid", headers=ada.headers), 422)
+    assert_problem(await api.get("/meetings", params={"from": "y"}, headers=ada.headers), 422)
 
 
 async def test_every_operation_but_the_public_ones_documents_the_bearer_scheme(

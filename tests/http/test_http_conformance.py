@@ -18,6 +18,9 @@ from http_helpers import Account, assert_problem, storage_independent
         ("PUT", "/api/v1/clients/0193a0c4-5e2f-7b6a-9c1d-2e3f4a5b6c7d", "DELETE, GET, PATCH"),
         ("GET", "/api/v1/auth/login", "POST"),
         ("PATCH", "/api/v1/meetings", "GET, POST"),
+        # A static segment beside an id: ids are UUIDs, so "export" is not a meeting.
+        ("PATCH", "/api/v1/meetings/export", "GET"),
+        ("DELETE", "/api/v1/meetings/export", "GET"),
         ("POST", "/health", "GET, HEAD"),
     ],
 )

@@ -85,7 +85,7 @@ async def list_clients(
 
 
 @router.get(
-    "/{client_id}",
+    "/{client_id:uuid}",
     response_model=ClientOut,
     summary="One client with its contacts",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 422)},
@@ -99,7 +99,7 @@ async def get_client(
 
 
 @router.patch(
-    "/{client_id}",
+    "/{client_id:uuid}",
     response_model=ClientOut,
     summary="Change a client's name, company or notes",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 409, 412, 422)},
@@ -115,7 +115,7 @@ async def update_client(
 
 
 @router.delete(
-    "/{client_id}",
+    "/{client_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a client and its contacts (its meetings stay, without a client)",
@@ -132,7 +132,7 @@ async def delete_client(
 
 
 @router.post(
-    "/{client_id}/contacts",
+    "/{client_id:uuid}/contacts",
     status_code=status.HTTP_201_CREATED,
     response_model=ContactOut,
     summary="Add a contact to a client",
@@ -150,7 +150,7 @@ async def add_contact(
 
 
 @router.delete(
-    "/{client_id}/contacts/{contact_id}",
+    "/{client_id:uuid}/contacts/{contact_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Remove a contact",

@@ -139,7 +139,7 @@ async def _chain(head: list[str], rest: AsyncGenerator[str, None]) -> AsyncItera
 
 
 @router.get(
-    "/{meeting_id}",
+    "/{meeting_id:uuid}",
     response_model=MeetingOut,
     summary="One meeting",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 422)},
@@ -153,7 +153,7 @@ async def get_meeting(
 
 
 @router.patch(
-    "/{meeting_id}",
+    "/{meeting_id:uuid}",
     response_model=MeetingOut,
     summary="Change a meeting",
     responses={200: {"headers": ETAG_HEADER}, **problems(404, 409, 412, 422)},
@@ -169,7 +169,7 @@ async def update_meeting(
 
 
 @router.delete(
-    "/{meeting_id}",
+    "/{meeting_id:uuid}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a meeting",

@@ -12,23 +12,27 @@ so a request breaking several rules gets one ``errors[]`` item for each
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeAlias
 
+from annotated_types import GroupedMetadata
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BeforeValidator,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
     WrapValidator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from domain.errors import (
     InvalidContact,
@@ -47,8 +51,10 @@ from domain.values import (
     CONTACTS_PER_CLIENT,
     DURATION_MAX_MINUTES,
     DURATION_MIN_MINUTES,
+    EMAIL_LOCAL_PART_PATTERN,
     EMAIL_MAX_LENGTH,
     EMAIL_PATTERN,
+    EMAIL_SHAPE_PATTERN,
     LABEL_MAX_LENGTH,
     NAME_MAX_LENGTH,
     PASSWORD_MAX_BYTES,
@@ -82,12 +88,17 @@ _TOO_LONG_ERRORS = frozenset({"string_too_long", "less_than_equal", "too_long"})
 # once they have trimmed the value.
 NOT_BLANK_PATTERN = r"^(?=[\s\S]*\S)[^\x00]*$"
 NO_NUL_PATTERN = r"^[^\x00]*$"
-ANY_PATTERN = r"^[\s\S]*$"
 
 # RFC 3339 date-time (ISO 8601 with seconds and an offset), in the years the core keeps.
+# Each field within its range, so that generators drawing from the pattern rarely miss
+# the ``date-time`` format (only a 30 February, say, is left to the format to refuse).
+_MONTH = r"(?:0[1-9]|1[0-2])"
+_DAY = r"(?:0[1-9]|[12][0-9]|3[01])"
+_HOUR = r"(?:[01][0-9]|2[0-3])"
+_SIXTY = r"[0-5][0-9]"
 DATETIME_PATTERN = (
-    rf"^{YEAR_PATTERN}-[0-9]{{2}}-[0-9]{{2}}[Tt][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}"
-    r"(?:\.[0-9]{1,6})?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$"
+    rf"^{YEAR_PATTERN}-{_MONTH}-{_DAY}[Tt]{_HOUR}:{_SIXTY}:{_SIXTY}"
+    rf"(?:\.[0-9]{{1,6}})?(?:[Zz]|[+-]{_HOUR}:{_SIXTY})$"
 )
 _DATETIME = re.compile(DATETIME_PATTERN)
 _WHOLE_NUMBER = re.compile(r"^-?[0-9]{1,18}$")
@@ -125,12 +136,48 @@ def rule(
     return WrapValidator(validate)
 
 
-def bounded(
-    max_length: int, *, min_length: int | None = None, pattern: str = NO_NUL_PATTERN
-) -> StringConstraints:
-    """At most ``max_length`` characters, without NUL unless ``pattern`` says otherwise
-    (pydantic refuses a lone surrogate in any string, as ``string_unicode``)."""
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+@dataclass(frozen=True, slots=True)
+class TextShape:
+    """What a text field accepts: ``check``, the regex its value must match (Python's
+    ``re``, lookaheads and all), and ``published``, the same rule as JSON Schema keywords
+    without lookaheads or long anchored classes: the ``pattern`` it contains (JSON Schema
+    patterns are searches), ``allOf`` patterns beside it, and NUL refused with ``not``.
+    Test generators (Schemathesis, Hypothesis) draw such keywords quickly, where an
+    anchored ``^[^\\x00]*$`` of 5000 characters or a lookahead takes them minutes."""
+
+    check: str | None
+    published: tuple[tuple[str, Any], ...]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.pop("pattern", None)
+        schema.update(self.published)
+        return schema
+
+
+_NO_NUL: tuple[str, Any] = ("not", {"pattern": r"\x00"})
+FREE_TEXT = TextShape(NO_NUL_PATTERN, (_NO_NUL,))
+NOT_BLANK = TextShape(NOT_BLANK_PATTERN, (("pattern", r"\S"), _NO_NUL))
+ANY_TEXT = TextShape(None, ())
+
+
+class bounded(GroupedMetadata):
+    """At most ``max_length`` characters of ``shape`` (free text without NUL unless told
+    otherwise; pydantic refuses a lone surrogate in any string, as ``string_unicode``)."""
+
+    def __init__(
+        self, max_length: int, *, min_length: int | None = None, shape: TextShape = FREE_TEXT
+    ) -> None:
+        self.constraints = StringConstraints(
+            min_length=min_length, max_length=max_length, pattern=shape.check
+        )
+        self.shape = shape
+
+    def __iter__(self) -> Iterator[object]:
+        yield self.constraints
+        yield self.shape
 
 
 def _surrounded(pattern: str) -> str:
@@ -138,9 +185,21 @@ def _surrounded(pattern: str) -> str:
     return rf"^\s*(?:{pattern})\s*$"
 
 
+# The address's shape and its local part's length, side by side in the schema (the core
+# matches both at once); the shape admits no NUL.
+EMAIL_SHAPE = TextShape(
+    _surrounded(EMAIL_PATTERN),
+    (
+        ("pattern", _surrounded(EMAIL_SHAPE_PATTERN)),
+        ("allOf", [{"pattern": rf"^\s*{EMAIL_LOCAL_PART_PATTERN}"}]),
+    ),
+)
+PHONE_SHAPE = TextShape(_surrounded(PHONE_PATTERN), (("pattern", _surrounded(PHONE_PATTERN)),))
+
+
 Email: TypeAlias = Annotated[
     str,
-    bounded(EMAIL_MAX_LENGTH, pattern=_surrounded(EMAIL_PATTERN)),
+    bounded(EMAIL_MAX_LENGTH, shape=EMAIL_SHAPE),
     rule(InvalidEmail, EmailAddress.parse),
 ]
 
@@ -150,7 +209,7 @@ Email: TypeAlias = Annotated[
 # can state").
 Password: TypeAlias = Annotated[
     str,
-    bounded(PASSWORD_MAX_BYTES, min_length=-(-PASSWORD_MIN_BYTES // 4), pattern=ANY_PATTERN),
+    bounded(PASSWORD_MAX_BYTES, min_length=-(-PASSWORD_MIN_BYTES // 4), shape=ANY_TEXT),
     rule(PasswordTooShort, PlainPassword, too_long=PasswordTooLong),
     Field(description=f"{PASSWORD_MIN_BYTES} to {PASSWORD_MAX_BYTES} bytes in UTF-8."),
 ]
@@ -166,25 +225,25 @@ def _password_bytes(value: str) -> None:
 GivenEmail: TypeAlias = Annotated[str, bounded(EMAIL_MAX_LENGTH), rule(InvalidEmail)]
 GivenPassword: TypeAlias = Annotated[
     str,
-    bounded(PASSWORD_MAX_BYTES, pattern=ANY_PATTERN),
+    bounded(PASSWORD_MAX_BYTES, shape=ANY_TEXT),
     rule(PasswordTooLong, _password_bytes),
     Field(description=f"At most {PASSWORD_MAX_BYTES} bytes in UTF-8."),
 ]
 
 ClientNameText: TypeAlias = Annotated[
-    str, bounded(NAME_MAX_LENGTH, min_length=1, pattern=NOT_BLANK_PATTERN), rule(InvalidName)
+    str, bounded(NAME_MAX_LENGTH, min_length=1, shape=NOT_BLANK), rule(InvalidName)
 ]
 PhoneNumber: TypeAlias = Annotated[
-    str, bounded(PHONE_MAX_LENGTH, pattern=_surrounded(PHONE_PATTERN)), rule(InvalidContact)
+    str, bounded(PHONE_MAX_LENGTH, shape=PHONE_SHAPE), rule(InvalidContact)
 ]
 ContactEmail: TypeAlias = Annotated[
     str,
-    bounded(EMAIL_MAX_LENGTH, pattern=_surrounded(EMAIL_PATTERN)),
+    bounded(EMAIL_MAX_LENGTH, shape=EMAIL_SHAPE),
     rule(InvalidContact, lambda value: parse_contact_value(ContactKind.EMAIL, value)),
 ]
 OtherContactValue: TypeAlias = Annotated[
     str,
-    bounded(CONTACT_VALUE_MAX_LENGTH, min_length=1, pattern=NOT_BLANK_PATTERN),
+    bounded(CONTACT_VALUE_MAX_LENGTH, min_length=1, shape=NOT_BLANK),
     rule(InvalidContact),
 ]
 ContactLabel: TypeAlias = Annotated[str, bounded(LABEL_MAX_LENGTH), rule(InvalidContact)]
@@ -201,10 +260,20 @@ def _whole_number(value: Any) -> Any:
 # before them, it would hide them from the schema's ``minimum``/``maximum``.
 WHOLE_NUMBER = BeforeValidator(_whole_number)
 
+
+def _integral(value: Any) -> Any:
+    """JSON has numbers, not integers and floats: ``60.0`` is the integer 60, as JSON Schema's
+    ``integer`` says; ``60.5`` and ``true`` are not integers (``int_type``)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 Duration = Annotated[
     int,
     Field(strict=True, ge=DURATION_MIN_MINUTES, le=DURATION_MAX_MINUTES),
     rule(InvalidDuration),
+    BeforeValidator(_integral),
 ]
 
 
