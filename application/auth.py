@@ -140,6 +140,9 @@ class AuthenticateUserCommand:
     email: str
     password: str
     source: str = "unknown"  # the caller's address, for per-source rate limits
+    # The session the caller signs in over (a browser's old cookie): once the new one is
+    # open, the old one's family is revoked, so a sign-in leaves no forgotten session.
+    replaces: str | None = None
 
 
 class AuthenticateUser:
@@ -199,6 +202,11 @@ class AuthenticateUser:
             held = await uow.users.lock(user.id)
             if held is None or not held.is_active or held.password_hash != user.password_hash:
                 raise InvalidCredentials()
+            now = self._clock.now()
+            replaced = await _session_of(uow, cmd.replaces)
+            if replaced is not None and replaced.user_id == user.id:
+                await uow.refresh_sessions.revoke_family(replaced.family_id, at=now)
+                replaced = None
             pair = await _open_session(
                 uow,
                 user_id=user.id,
@@ -206,11 +214,23 @@ class AuthenticateUser:
                 issuer=self._issuer,
                 tokens=self._tokens,
                 ids=self._ids,
-                now=self._clock.now(),
+                now=now,
                 refresh_ttl=self._refresh_ttl,
             )
             await uow.commit()
+        if replaced is not None:  # another user's session: revoked in that user's order
+            async with self._uow as uow:
+                await uow.users.lock(replaced.user_id)
+                await uow.refresh_sessions.revoke_family(replaced.family_id, at=now)
+                await uow.commit()
         return pair
+
+
+async def _session_of(uow: UnitOfWork, token: str | None) -> RefreshSession | None:
+    """The stored session of a refresh token, if the token could be one and it exists."""
+    if not token or len(token) > SESSION_TOKEN_MAX_LENGTH:
+        return None
+    return await uow.refresh_sessions.get_by_token_hash(hash_refresh_token(token))
 
 
 def _could_be_an_account(email: str) -> bool:

@@ -6,7 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from application.auth import IdentifySession, LogoutCommand, UpdateProfileCommand
+from application.auth import (
+    AuthenticateUserCommand,
+    IdentifySession,
+    LogoutCommand,
+    UpdateProfileCommand,
+)
 from application.clients import ContactDraft
 from application.overviews import (
     BrowseMeetings,
@@ -15,7 +20,7 @@ from application.overviews import (
     ListClientChoices,
     ShowClient,
 )
-from domain.errors import ClientNotFound, MeetingNotFound, TokenInvalid
+from domain.errors import ClientNotFound, InvalidCredentials, MeetingNotFound, TokenInvalid
 from domain.pagination import PageRequest
 from domain.queries import MeetingFilter, MeetingQuery
 from domain.reports import ReportGrouping
@@ -54,6 +59,67 @@ async def test_a_signed_out_session_is_refused_at_once(
     await h.logout.execute(LogoutCommand(user.id, pair.refresh_token))
     with pytest.raises(TokenInvalid):
         await identify.execute(pair.refresh_token)
+
+
+async def test_a_sign_in_over_an_old_session_revokes_that_session(
+    h: Harness, identify: IdentifySession
+) -> None:
+    await h.user()
+    old = await h.login()
+    rotated = await h.refresh_tokens.execute(old.refresh_token)  # the same family
+
+    new = await h.authenticate_user.execute(
+        AuthenticateUserCommand("ada@example.com", PASSWORD, replaces=rotated.refresh_token)
+    )
+
+    for token in (old.refresh_token, rotated.refresh_token):
+        with pytest.raises(TokenInvalid):
+            await identify.execute(token)
+    assert (await identify.execute(new.refresh_token)).email == "ada@example.com"
+
+
+async def test_a_sign_in_over_another_users_session_revokes_it_too(
+    h: Harness, identify: IdentifySession
+) -> None:
+    """The browser gives up the session it held, whoever it belonged to."""
+    await h.user("ada@example.com")
+    await h.user("grace@example.com")
+    ada = await h.login("ada@example.com")
+    elsewhere = await h.login("ada@example.com")  # another browser of Ada's
+
+    grace = await h.authenticate_user.execute(
+        AuthenticateUserCommand("grace@example.com", PASSWORD, replaces=ada.refresh_token)
+    )
+
+    with pytest.raises(TokenInvalid):
+        await identify.execute(ada.refresh_token)
+    assert (await identify.execute(elsewhere.refresh_token)).email == "ada@example.com"
+    assert (await identify.execute(grace.refresh_token)).email == "grace@example.com"
+
+
+@pytest.mark.parametrize("replaces", ["", "unknown-token", "x" * 10_000])
+async def test_a_sign_in_over_an_unknown_token_just_signs_in(
+    h: Harness, identify: IdentifySession, replaces: str
+) -> None:
+    await h.user()
+    pair = await h.authenticate_user.execute(
+        AuthenticateUserCommand("ada@example.com", PASSWORD, replaces=replaces)
+    )
+    assert (await identify.execute(pair.refresh_token)).email == "ada@example.com"
+
+
+async def test_a_refused_sign_in_leaves_the_old_session_alone(
+    h: Harness, identify: IdentifySession
+) -> None:
+    await h.user()
+    old = await h.login()
+    with pytest.raises(InvalidCredentials):
+        await h.authenticate_user.execute(
+            AuthenticateUserCommand(
+                "ada@example.com", "a wrong password", replaces=old.refresh_token
+            )
+        )
+    assert (await identify.execute(old.refresh_token)).email == "ada@example.com"
 
 
 async def test_a_password_change_ends_every_session(h: Harness, identify: IdentifySession) -> None:

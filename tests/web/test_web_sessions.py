@@ -149,6 +149,49 @@ async def test_the_old_cookie_is_refused_right_after_sign_out(
     assert refused.headers["location"] == "/login"
 
 
+async def test_signing_in_again_revokes_the_session_the_browser_held(
+    browser: Browser, sign_up: SignUp
+) -> None:
+    await sign_up()
+    old = browser.cookies["clientbook_session"]
+    await browser.page("/login")
+    again = await browser.submit("/login", {"email": "ada@example.com", "password": PASSWORD})
+    assert again.status_code == 303
+    new = browser.cookies["clientbook_session"]
+    assert new != old
+    assert (await browser.get("/")).status_code == 200
+    browser.cookies.set("clientbook_session", old)
+    refused = await browser.get("/")
+    assert refused.status_code == 303
+    assert refused.headers["location"] == "/login"
+
+
+async def test_registering_then_signing_in_ends_the_previous_account_s_session(
+    browser: Browser, sign_up: SignUp
+) -> None:
+    await sign_up()
+    ada = browser.cookies["clientbook_session"]
+    await browser.page("/register")
+    registered = await browser.submit(
+        "/register", {"email": "grace@example.com", "password": PASSWORD}
+    )
+    assert registered.status_code == 303
+    await browser.page("/login")
+    signed_in = await browser.submit("/login", {"email": "grace@example.com", "password": PASSWORD})
+    assert signed_in.status_code == 303
+    assert "grace@example.com" in (await browser.get("/settings")).text
+    browser.cookies.set("clientbook_session", ada)
+    assert (await browser.get("/")).headers["location"] == "/login"
+
+
+async def test_a_refused_sign_in_keeps_the_session(browser: Browser, sign_up: SignUp) -> None:
+    await sign_up()
+    await browser.page("/login")
+    wrong = await browser.submit("/login", {"email": "ada@example.com", "password": "not it!!"})
+    assert wrong.status_code == 401
+    assert (await browser.get("/")).status_code == 200
+
+
 async def test_a_password_change_ends_every_session(
     browser: Browser, other_browser: Browser, sign_up: SignUp
 ) -> None:

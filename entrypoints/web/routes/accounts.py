@@ -49,7 +49,13 @@ from entrypoints.web.pages import (
     version_seen,
 )
 from entrypoints.web.routes.paging import PAGE_SIZE, page_number, pager
-from entrypoints.web.session import SESSION_COOKIE, WebUser, clear_cookie, set_cookie
+from entrypoints.web.session import (
+    SESSION_COOKIE,
+    WebUser,
+    clear_cookie,
+    session_token,
+    set_cookie,
+)
 
 router = APIRouter(include_in_schema=False, tags=["web"])
 
@@ -85,7 +91,12 @@ async def login(
     try:
         body = parse(LoginIn, {"email": email, "password": text(form, "password")})
         pair = await authenticate.execute(
-            AuthenticateUserCommand(email=body.email, password=body.password, source=source)
+            AuthenticateUserCommand(
+                email=body.email,
+                password=body.password,
+                source=source,
+                replaces=session_token(request),  # this browser's old session ends
+            )
         )
     except FormInvalid as invalid:
         return render(
