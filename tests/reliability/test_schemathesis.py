@@ -15,12 +15,13 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
 from reliability_support import ROOT, SECRET, Launch
-from schemathesis_rules import RULES
+from schemathesis_rules import FORGIVEN_LOG, RULES
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.postgres]
 
@@ -72,6 +73,7 @@ def test_schemathesis_finds_nothing(
             **os.environ,
             "CLIENTBOOK_ST_TOKEN": _access_token(server.base_url, *user),
             "CLIENTBOOK_ST_ADMIN_TOKEN": _access_token(server.base_url, *admin),
+            FORGIVEN_LOG: str(tmp_path / "forgiven.txt"),
         }
         command = [
             str(Path(sys.executable).with_name("st")),
@@ -100,6 +102,11 @@ def test_schemathesis_finds_nothing(
     for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
         assert re.search(rf"✅ {phase}\b", summary), f"{phase} did not pass:\n{summary}"
     assert re.search(r"Tested: 2\d", summary), summary  # every operation, not a subset
+    forgiven_log = tmp_path / "forgiven.txt"
+    lines = forgiven_log.read_text().splitlines() if forgiven_log.exists() else []
+    forgiven = "\n".join(f"{n:5d} {line}" for line, n in Counter(lines).most_common())
+    # Shown with pytest -s or -rP: the run, and each rule's forgiven refusals.
+    print(f"schemathesis ran {elapsed:.0f}s\n{summary}\nforgiven:\n{forgiven}")
 
 
 def test_the_forgiven_rules_are_the_documented_ones() -> None:
