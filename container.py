@@ -66,6 +66,7 @@ from application.overviews import (
     EditMeeting,
     ListClientChoices,
     ShowClient,
+    SubmitMeetingForm,
 )
 from config import Settings, load_settings, resolve_secret_key
 from domain.ports import InFlightLimiter, RateLimiter
@@ -255,3 +256,9 @@ class Container(containers.DeclarativeContainer):
     )
     show_client = providers.Factory(ShowClient, get=get_client, meetings=list_meetings)
     edit_meeting = providers.Factory(EditMeeting, get=get_meeting, clients=client_choices)
+    schedule_meeting_form = providers.Factory(
+        SubmitMeetingForm, save=schedule_meeting, clients=client_choices
+    )
+    update_meeting_form = providers.Factory(
+        SubmitMeetingForm, save=update_meeting, clients=client_choices
+    )

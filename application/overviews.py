@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
 from application.clients import GetClient
@@ -23,6 +24,7 @@ from application.meetings import (
     RevenueReportQuery,
 )
 from application.views import ClientView, MeetingView, RevenueReportView, Versioned
+from domain.errors import ClientNotFound, DomainError, InvalidInput, PreconditionFailed
 from domain.pagination import Page, PageRequest
 from domain.ports import Clock, UnitsOfWork
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort, Period
@@ -165,3 +167,49 @@ class EditMeeting:
     async def execute(self, owner_id: UUID, meeting_id: UUID) -> MeetingEditing:
         meeting = await self._get.execute(owner_id, meeting_id)  # MeetingNotFound first
         return MeetingEditing(meeting, await self._clients.execute(owner_id))
+
+
+# What a meeting form shows beside its fields, rather than as an error page: a rule the
+# core refused, a client that is not the owner's, a version that moved on. A meeting
+# that is gone (``MeetingNotFound``) is not among them: that is the 404 page.
+MEETING_FORM_REFUSALS: tuple[type[DomainError], ...] = (
+    InvalidInput,
+    ClientNotFound,
+    PreconditionFailed,
+)
+
+C = TypeVar("C", contravariant=True)
+
+
+class _SavesMeeting(Protocol[C]):
+    async def execute(self, cmd: C, /) -> object: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingFormOutcome:
+    """A sent meeting form: saved, or the refusal and the client choices to show it again."""
+
+    saved: bool
+    refusal: DomainError | None = None
+    clients: ClientChoices | None = None
+
+
+class SubmitMeetingForm(Generic[C]):
+    """A schedule or edit form sent: ``save`` runs the command (``ScheduleMeeting``,
+    ``UpdateMeeting``); if it refuses, or there is no command because the form did not
+    parse, the owner's client choices come back with the refusal, for the form again."""
+
+    def __init__(self, save: _SavesMeeting[C], clients: ListClientChoices) -> None:
+        self._save = save
+        self._clients = clients
+
+    async def execute(self, owner_id: UUID, cmd: C | None) -> MeetingFormOutcome:
+        refusal = None
+        if cmd is not None:
+            try:
+                await self._save.execute(cmd)
+            except MEETING_FORM_REFUSALS as error:
+                refusal = error
+            else:
+                return MeetingFormOutcome(saved=True)
+        return MeetingFormOutcome(False, refusal, await self._clients.execute(owner_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
@@ -13,14 +14,23 @@ from application.auth import (
     UpdateProfileCommand,
 )
 from application.clients import ContactDraft
+from application.concurrency import Precondition
+from application.meetings import ScheduleMeetingCommand, UpdateMeetingCommand
 from application.overviews import (
     BrowseMeetings,
     BuildDashboard,
     EditMeeting,
     ListClientChoices,
     ShowClient,
+    SubmitMeetingForm,
 )
-from domain.errors import ClientNotFound, InvalidCredentials, MeetingNotFound, TokenInvalid
+from domain.errors import (
+    ClientNotFound,
+    InvalidCredentials,
+    MeetingNotFound,
+    PreconditionFailed,
+    TokenInvalid,
+)
 from domain.pagination import PageRequest
 from domain.queries import MeetingFilter, MeetingQuery
 from domain.reports import ReportGrouping
@@ -231,3 +241,49 @@ async def test_a_meeting_to_edit_is_the_owner_s_only(h: Harness) -> None:
     assert (await edit.execute(ada.id, meeting.id)).meeting.version == 1
     with pytest.raises(MeetingNotFound):
         await edit.execute(bob.id, meeting.id)
+
+
+async def test_a_meeting_form_saves_or_comes_back_with_its_refusal_and_picker(
+    h: Harness,
+) -> None:
+    ada = await h.user()
+    bob = await h.user("bob@example.com")
+    acme = await h.client(ada.id, "Acme")
+    bobs = await h.client(bob.id, "Bob's")
+    submit = SubmitMeetingForm(h.schedule_meeting, ListClientChoices(h.units))
+
+    def scheduling(client_id: UUID) -> ScheduleMeetingCommand:
+        return ScheduleMeetingCommand(ada.id, h.clock.now(), 60, client_id=client_id)
+
+    saved = await submit.execute(ada.id, scheduling(acme.id))
+    assert saved.saved
+    assert saved.clients is None
+    refused = await submit.execute(ada.id, scheduling(bobs.id))  # someone else's client
+    assert not refused.saved
+    assert isinstance(refused.refusal, ClientNotFound)
+    assert refused.clients is not None
+    assert [c.name for c in refused.clients.items] == ["Acme"]
+    unparsed = await submit.execute(ada.id, None)  # the form did not parse: picker only
+    assert (unparsed.saved, unparsed.refusal) == (False, None)
+    assert unparsed.clients is not None
+    assert unparsed.clients.total == 1
+    assert len(h.store.tables.meetings) == 1
+
+
+async def test_an_edit_form_refuses_a_stale_version_and_lets_a_gone_meeting_be_a_404(
+    h: Harness,
+) -> None:
+    ada = await h.user()
+    bob = await h.user("bob@example.com")
+    meeting = await h.meeting(ada.id)
+    submit = SubmitMeetingForm(h.update_meeting, ListClientChoices(h.units))
+
+    stale = await submit.execute(
+        ada.id,
+        UpdateMeetingCommand(
+            ada.id, meeting.id, duration_minutes=30, precondition=Precondition.matching([7])
+        ),
+    )
+    assert isinstance(stale.refusal, PreconditionFailed)
+    with pytest.raises(MeetingNotFound):
+        await submit.execute(bob.id, UpdateMeetingCommand(bob.id, meeting.id, notes="mine"))

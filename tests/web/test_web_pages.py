@@ -121,6 +121,39 @@ async def test_errors_are_shown_beside_their_fields(browser: Browser, sign_up: S
         assert f'id="{field}-error"' in bad.text, field
 
 
+async def test_a_refused_meeting_form_comes_back_with_its_picker(
+    browser: Browser, other_browser: Browser, sign_up: SignUp
+) -> None:
+    """One use case per request: the refusal and the picker come from the same call."""
+    await sign_up()
+    mine = await _add_client(browser, "Mine")
+    await sign_up_with(other_browser, "bob@example.com")
+    theirs = await _add_client(other_browser, "Theirs")
+    await browser.page("/meetings/new")
+    fields = {"starts_at": "2026-01-10T09:00", "duration_minutes": "60", "revenue": "10"}
+    refused = await browser.submit("/meetings/new", {**fields, "client_id": theirs})
+    assert refused.status_code == 422
+    assert 'id="client_id-error"' in refused.text
+    assert f'value="{mine}"' in refused.text
+    assert "Theirs" not in refused.text
+    done = await browser.submit("/meetings/new", {**fields, "client_id": mine})
+    assert done.status_code == 303
+    meeting_id = _MEETING_EDIT.search((await browser.page("/meetings")).text)
+    assert meeting_id is not None
+    await browser.page(f"/meetings/{meeting_id.group(1)}/edit")
+    stale = await browser.submit(
+        f"/meetings/{meeting_id.group(1)}/edit", {**fields, "client_id": mine, "version": "9"}
+    )
+    assert stale.status_code == 409
+    assert f'value="{mine}"' in stale.text
+    assert 'name="version" value="9"' in stale.text
+    await other_browser.page("/meetings/new")
+    someone_elses = await other_browser.submit(
+        f"/meetings/{meeting_id.group(1)}/edit", {**fields, "version": "1"}
+    )
+    assert someone_elses.status_code == 404
+
+
 async def test_an_edit_carries_the_version_it_was_made_from(
     browser: Browser, sign_up: SignUp
 ) -> None:

@@ -11,16 +11,23 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from application.meetings import DeleteMeeting, ExportMeetings, ScheduleMeeting, UpdateMeeting
+from application.meetings import (
+    DeleteMeeting,
+    ExportMeetings,
+    ScheduleMeetingCommand,
+    UpdateMeetingCommand,
+)
 from application.overviews import (
     BrowseMeetings,
     ClientChoices,
     EditMeeting,
     ListClientChoices,
+    MeetingFormOutcome,
+    SubmitMeetingForm,
 )
 from application.views import UserView
 from container import Container
-from domain.errors import DomainError, InvalidInput, NotFound, PreconditionFailed
+from domain.errors import DomainError, InvalidInput, PreconditionFailed
 from domain.pagination import PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.provide import provided
@@ -44,8 +51,6 @@ from entrypoints.web.routes.paging import PAGE_SIZE, page_number, pager
 from entrypoints.web.session import WebUser
 
 router = APIRouter(include_in_schema=False, tags=["web"])
-
-_FORM_FAILURES = (InvalidInput, NotFound, PreconditionFailed)
 
 
 def day(value: str | None, field: str, errors: dict[str, str]) -> datetime | None:
@@ -176,21 +181,43 @@ async def schedule_meeting(
     request: Request,
     form: Submitted,
     user: WebUser,
-    schedule: Annotated[ScheduleMeeting, Depends(provided(Container.schedule_meeting))],
-    choices: Annotated[ListClientChoices, Depends(provided(Container.client_choices))],
+    submit: Annotated[
+        SubmitMeetingForm[ScheduleMeetingCommand],
+        Depends(provided(Container.schedule_meeting_form)),
+    ],
 ) -> Response:
     try:
-        body = parse(MeetingIn, _meeting_fields(form))
-        await schedule.execute(body.to_command(user.id))
+        cmd, errors = parse(MeetingIn, _meeting_fields(form)).to_command(user.id), {}
     except FormInvalid as invalid:
-        errors = dict(invalid.errors)
-    except _FORM_FAILURES as error:
-        errors = errors_of(error)
-    else:
+        cmd, errors = None, dict(invalid.errors)
+    outcome = await submit.execute(user.id, cmd)
+    if outcome.saved:
         return redirect("/meetings?done=meeting_scheduled")
-    # The form again, with its client picker: the only second call, on a refusal.
-    clients = await choices.execute(user.id)
-    return _form(request, user, clients, form, errors=errors, status_code=_status(errors))
+    return _form_again(request, user, outcome, form, errors)
+
+
+def _form_again(
+    request: Request,
+    user: UserView,
+    outcome: MeetingFormOutcome,
+    form: FormData,
+    errors: Mapping[str, str],
+    meeting_id: UUID | None = None,
+) -> Response:
+    """A refused form, shown again as it was typed, its errors beside their fields."""
+    if outcome.refusal is not None:
+        errors = errors_of(outcome.refusal)
+    assert outcome.clients is not None  # noqa: S101  (always there when not saved)
+    return _form(
+        request,
+        user,
+        outcome.clients,
+        form,
+        meeting_id=meeting_id,
+        version=text(form, "version") if meeting_id else None,
+        errors=errors,
+        status_code=_status(errors),
+    )
 
 
 def _status(errors: Mapping[str, str]) -> int:
@@ -229,31 +256,20 @@ async def save_meeting(
     meeting_id: UUID,
     form: Submitted,
     user: WebUser,
-    update: Annotated[UpdateMeeting, Depends(provided(Container.update_meeting))],
-    choices: Annotated[ListClientChoices, Depends(provided(Container.client_choices))],
+    submit: Annotated[
+        SubmitMeetingForm[UpdateMeetingCommand],
+        Depends(provided(Container.update_meeting_form)),
+    ],
 ) -> Response:
     try:
         body = parse(MeetingPatch, _meeting_fields(form))
-        await update.execute(body.to_command(user.id, meeting_id, version_seen(form)))
+        cmd, errors = body.to_command(user.id, meeting_id, version_seen(form)), {}
     except FormInvalid as invalid:
-        errors = dict(invalid.errors)
-    except _FORM_FAILURES as error:
-        if isinstance(error, NotFound) and error.code == "meeting_not_found":
-            raise
-        errors = errors_of(error)
-    else:
+        cmd, errors = None, dict(invalid.errors)
+    outcome = await submit.execute(user.id, cmd)
+    if outcome.saved:
         return redirect("/meetings?done=meeting_saved")
-    clients = await choices.execute(user.id)
-    return _form(
-        request,
-        user,
-        clients,
-        form,
-        meeting_id=meeting_id,
-        version=text(form, "version"),
-        errors=errors,
-        status_code=_status(errors),
-    )
+    return _form_again(request, user, outcome, form, errors, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/delete")
