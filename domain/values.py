@@ -45,6 +45,11 @@ CENT = Decimal("0.01")
 # the trimmed value) and the HTTP schemas publish them, so both always say the same. They
 # keep to the syntax Python's ``re`` and ECMA-262 (JSON Schema's dialect) share.
 
+# White space as ``str.strip()`` and Python's ``\s`` see it (``str.isspace``), spelled out:
+# ECMA-262's ``\s`` (JSON Schema's) leaves out \x1c-\x1f and \x85 and adds \ufeff, so a
+# published pattern names these characters instead.
+WHITESPACE_CLASS = r"\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
 # Pragmatic address check: a dot-atom local part of at most 64 characters, one "@", a
 # dotted domain of sane labels. Full RFC 5322 is neither needed nor wanted. Two patterns,
 # the shape and the local part's length, which the core matches as one (a lookahead) and

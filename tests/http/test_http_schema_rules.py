@@ -8,6 +8,7 @@ parsers accept (so nothing the document allows is refused later).
 from __future__ import annotations
 
 import re
+import sys
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -40,6 +41,7 @@ from domain.values import (
     PHONE_PATTERN,
     REVENUE_MAX,
     REVENUE_PATTERN,
+    WHITESPACE_CLASS,
     ContactKind,
     EmailAddress,
     parse_contact_value,
@@ -249,7 +251,7 @@ _TEXTS = {
 @pytest.mark.parametrize("name", sorted(_TEXTS))
 @given(
     value=st.from_regex(EMAIL_PATTERN, fullmatch=True)
-    | st.text(alphabet="ab.@ \t\x00-", max_size=70)
+    | st.text(alphabet="ab.@ \t\x00-\x1f\x85\ufeff\u3000", max_size=70)
     | st.text(max_size=50)
 )
 def test_the_published_text_rules_are_the_validated_ones(name: str, value: str) -> None:
@@ -258,3 +260,15 @@ def test_the_published_text_rules_are_the_validated_ones(name: str, value: str) 
     adapter: TypeAdapter[Any] = TypeAdapter(_TEXTS[name], config={"regex_engine": "python-re"})
     published = jsonschema_rs.validator_for(adapter.json_schema())
     assert published.is_valid(value) == _accepts(adapter, value), value
+
+
+def test_the_white_space_class_is_what_strip_removes_in_both_dialects() -> None:
+    """Python's and ECMA-262's ``\\s`` differ; the spelled-out class is ``str.isspace``
+    in both (the core trims with ``str.strip``, the schema is read as ECMA-262)."""
+    spaces = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    python = re.compile(f"^[{WHITESPACE_CLASS}]$")
+    ecma = jsonschema_rs.validator_for({"type": "string", "pattern": f"^[{WHITESPACE_CLASS}]$"})
+    candidates = spaces | {chr(c) for c in range(0x3001)} | {"\ufeff", "\U0001f600"}
+    for char in candidates:
+        assert bool(python.match(char)) == (char in spaces), hex(ord(char))
+        assert ecma.is_valid(char) == (char in spaces), hex(ord(char))

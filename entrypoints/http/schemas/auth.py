@@ -45,12 +45,13 @@ class LoginIn(Input):
 class TokenForm(Input):
     """OAuth2's password grant (RFC 6749, section 4.3), as Swagger UI's Authorize sends it."""
 
-    grant_type: Literal["password"] | None = None
+    # A form field is text or absent, never null: no ``| None`` here.
+    grant_type: Literal["password"] = "password"
     username: GivenEmail = Field(description="Your email.")
     password: GivenPassword
     scope: OAuthText = ""
-    client_id: OAuthText | None = None
-    client_secret: OAuthText | None = None
+    client_id: OAuthText = ""
+    client_secret: OAuthText = ""
 
 
 class RefreshIn(Input):

@@ -63,6 +63,7 @@ from domain.values import (
     PHONE_PATTERN,
     REVENUE_MAX,
     REVENUE_PATTERN,
+    WHITESPACE_CLASS,
     ContactKind,
     EmailAddress,
     PlainPassword,
@@ -159,7 +160,8 @@ class TextShape:
 
 _NO_NUL: tuple[str, Any] = ("not", {"pattern": r"\x00"})
 FREE_TEXT = TextShape(NO_NUL_PATTERN, (_NO_NUL,))
-NOT_BLANK = TextShape(NOT_BLANK_PATTERN, (("pattern", r"\S"), _NO_NUL))
+# A search: some character that is not white space.
+NOT_BLANK = TextShape(NOT_BLANK_PATTERN, (("pattern", f"[^{WHITESPACE_CLASS}]"), _NO_NUL))
 ANY_TEXT = TextShape(None, ())
 
 
@@ -180,9 +182,12 @@ class bounded(GroupedMetadata):
         yield self.shape
 
 
+_SPACES = f"[{WHITESPACE_CLASS}]*"
+
+
 def _surrounded(pattern: str) -> str:
     """The core trims before matching, so the edge lets white space surround the value."""
-    return rf"^\s*(?:{pattern})\s*$"
+    return f"^{_SPACES}(?:{pattern}){_SPACES}$"
 
 
 # The address's shape and its local part's length, side by side in the schema (the core
@@ -191,7 +196,7 @@ EMAIL_SHAPE = TextShape(
     _surrounded(EMAIL_PATTERN),
     (
         ("pattern", _surrounded(EMAIL_SHAPE_PATTERN)),
-        ("allOf", [{"pattern": rf"^\s*{EMAIL_LOCAL_PART_PATTERN}"}]),
+        ("allOf", [{"pattern": f"^{_SPACES}{EMAIL_LOCAL_PART_PATTERN}"}]),
     ),
 )
 PHONE_SHAPE = TextShape(_surrounded(PHONE_PATTERN), (("pattern", _surrounded(PHONE_PATTERN)),))
