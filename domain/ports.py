@@ -275,6 +275,9 @@ class RateLimiter(Protocol):
     async def hit(self, key: str) -> int | None:
         """Count one attempt under ``key``; ``None`` if allowed, else seconds to wait."""
 
+    async def close(self) -> None:
+        """Release what the limiter holds (a connection), at shutdown."""
+
 
 class InFlightLimiter(Protocol):
     """Bounds how much work of one key (a user's long requests) runs at once.
@@ -290,6 +293,9 @@ class InFlightLimiter(Protocol):
     async def release(self, key: str, lease: str) -> None:
         """Give back a slot taken by ``acquire``; a lease given back already, or expired,
         is ignored."""
+
+    async def close(self) -> None:
+        """Stop renewing leases and release what the limiter holds, at shutdown."""
 
 
 class Storage(Protocol):

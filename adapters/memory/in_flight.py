@@ -46,5 +46,8 @@ class InMemoryInFlightLimiter(InFlightLimiter):
     async def release(self, key: str, lease: str) -> None:
         self.forget(key, lease)
 
+    async def close(self) -> None:
+        """Nothing to release: the count lives in this process."""
+
     def in_flight(self, key: str) -> int:
         return len(self._leases.get(key, ()))

@@ -91,6 +91,9 @@ class InMemoryRateLimiter(RateLimiter):
         self._hits.move_to_end(digest)
         return None
 
+    async def close(self) -> None:
+        """Nothing to release: the counts live in this process."""
+
     def _evict_one(self, horizon: float) -> bool:
         """Evict the key counted longest ago among those under their limit, if one of
         the oldest few is; ``False`` when they are all at theirs."""
@@ -114,3 +117,6 @@ class UnlimitedRateLimiter(RateLimiter):
 
     async def hit(self, key: str) -> int | None:
         return None
+
+    async def close(self) -> None:
+        """Nothing to release."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -144,15 +143,7 @@ def create_app(container: Container | None = None) -> FastAPI:
 
 
 async def _close_rate_limiters(container: Container) -> None:
-    """Release the limiters' connections (Redis), for limiters that hold any."""
-    limiters = (
-        container.login_rate_limiter(),
-        container.register_rate_limiter(),
-        container.long_requests(),
-    )
-    for limiter in limiters:
-        close = getattr(limiter, "close", None)
-        if close is not None:
-            result = close()
-            if inspect.isawaitable(result):
-                await result
+    """Release the limiters' connections (Redis); in-process limiters hold none."""
+    await container.login_rate_limiter().close()
+    await container.register_rate_limiter().close()
+    await container.long_requests().close()

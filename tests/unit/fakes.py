@@ -122,3 +122,6 @@ class ScriptedRateLimiter(RateLimiter):
     async def hit(self, key: str) -> int | None:
         self.hits[key] = self.hits.get(key, 0) + 1
         return self.retry_after if self.hits[key] > self.allowed else None
+
+    async def close(self) -> None:
+        """Nothing to release."""
