@@ -42,6 +42,7 @@ from domain.values import (
     EmailAddress,
     PlainPassword,
     parse_optional_text,
+    parse_time_zone,
 )
 
 
@@ -444,10 +445,12 @@ class UpdateProfileCommand:
     password: Patch[str] = UNSET
     current_password: str | None = None
     precondition: Precondition = ANY
+    time_zone: Patch[str] = UNSET
 
 
 class UpdateProfile:
-    """Rename, or change the password (which signs out every refresh session).
+    """Rename, set the time zone, or change the password (which signs out every refresh
+    session).
 
     The current password is checked against one version of the user, and the new hash
     is written over that same version only, under the user's lock (the order every
@@ -470,6 +473,8 @@ class UpdateProfile:
 
     async def execute(self, cmd: UpdateProfileCommand) -> Versioned[UserView]:
         change: tuple[str, PlainPassword] | None = None
+        if cmd.time_zone is not UNSET:
+            parse_time_zone(cmd.time_zone)  # refused before any password is hashed
         if cmd.password is not UNSET:
             new_password = PlainPassword(cmd.password)
             if cmd.current_password is None:
@@ -515,6 +520,8 @@ class UpdateProfile:
             now = self._clock.now()
             if cmd.full_name is not UNSET:
                 user.rename(cmd.full_name, now=now)
+            if cmd.time_zone is not UNSET:
+                user.move_to(cmd.time_zone, now=now)
             if new_hash is not None:
                 user.change_password_hash(new_hash, now=now)
                 await uow.refresh_sessions.revoke_all_for_user(user.id, at=now)

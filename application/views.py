@@ -19,6 +19,7 @@ from domain.meetings import Meeting
 from domain.queries import Period
 from domain.reports import ReportGrouping, RevenueGroup, RevenueTotals
 from domain.users import User
+from domain.values import DEFAULT_TIME_ZONE
 
 V = TypeVar("V")
 
@@ -41,10 +42,13 @@ class UserView:
     full_name: str | None
     is_admin: bool
     created_at: datetime
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @classmethod
     def of(cls, user: User) -> UserView:
-        return cls(user.id, user.email, user.full_name, user.is_admin, user.created_at)
+        return cls(
+            user.id, user.email, user.full_name, user.is_admin, user.created_at, user.time_zone
+        )
 
 
 @dataclass(frozen=True)

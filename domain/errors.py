@@ -89,6 +89,11 @@ class InvalidRevenue(InvalidInput):
     )
 
 
+class InvalidTimeZone(InvalidInput):
+    code = "invalid_time_zone"
+    default_message = "The time zone must be an IANA time zone name, such as Europe/Paris or UTC."
+
+
 class InvalidPeriod(InvalidInput):
     code = "invalid_period"
     default_message = "The period must start before it ends."

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from domain.values import FULL_NAME_MAX_LENGTH, EmailAddress, parse_optional_text
+from domain.values import (
+    DEFAULT_TIME_ZONE,
+    FULL_NAME_MAX_LENGTH,
+    EmailAddress,
+    parse_optional_text,
+    parse_time_zone,
+)
 
 
 @dataclass(slots=True)
@@ -22,6 +28,8 @@ class User:
     updated_at: datetime
     # Advanced by every stored change of the profile; see ``Client.version``.
     version: int = 1
+    # Where the user's meetings are entered and shown (an IANA name); storage keeps UTC.
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @classmethod
     def register(
@@ -53,6 +61,10 @@ class User:
 
     def change_password_hash(self, password_hash: str, *, now: datetime) -> None:
         self.password_hash = password_hash
+        self.updated_at = now
+
+    def move_to(self, time_zone: str, *, now: datetime) -> None:
+        self.time_zone = parse_time_zone(time_zone)
         self.updated_at = now
 
 

@@ -8,9 +8,11 @@ plain values so that storage can rebuild them without re-validating.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cache
 
 from domain.errors import (
     InvalidContact,
@@ -19,6 +21,7 @@ from domain.errors import (
     InvalidInput,
     InvalidName,
     InvalidRevenue,
+    InvalidTimeZone,
     PasswordTooLong,
     PasswordTooShort,
 )
@@ -40,6 +43,8 @@ DURATION_MIN_MINUTES = 1
 DURATION_MAX_MINUTES = 1440
 REVENUE_MAX = Decimal("1000000000")
 CENT = Decimal("0.01")
+DEFAULT_TIME_ZONE = "UTC"
+TIME_ZONE_MAX_LENGTH = 64  # the longest IANA name is about 30 characters
 
 # The patterns below are the rules themselves: the core matches them (``re.fullmatch`` on
 # the trimmed value) and the HTTP schemas publish them, so both always say the same. They
@@ -228,3 +233,16 @@ def parse_duration(minutes: int) -> int:
     if not DURATION_MIN_MINUTES <= minutes <= DURATION_MAX_MINUTES:
         raise InvalidDuration(field="duration_minutes")
     return minutes
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA time zone names this system's time zone database knows, and ``UTC``."""
+    return frozenset(zoneinfo.available_timezones()) | {DEFAULT_TIME_ZONE}
+
+
+def parse_time_zone(name: str) -> str:
+    """A user's time zone: one of :func:`time_zone_names`, exactly as written there."""
+    if name not in time_zone_names():
+        raise InvalidTimeZone(field="time_zone")
+    return name

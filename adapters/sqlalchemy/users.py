@@ -26,6 +26,7 @@ from domain.errors import ConcurrentUpdate
 from domain.pagination import Page, PageRequest
 from domain.ports import UserRepository
 from domain.users import User
+from domain.values import TIME_ZONE_MAX_LENGTH
 
 users = Table(
     "users",
@@ -41,6 +42,7 @@ users = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     # The compare-and-set guard of ``UserRepository.update`` (see docs/architecture.md).
     Column("version", Integer, nullable=False, server_default="1"),
+    Column("time_zone", String(TIME_ZONE_MAX_LENGTH), nullable=False, server_default="UTC"),
     UniqueConstraint("email"),
     Index("ix_users_created_at_id", "created_at", "id"),
 )
@@ -57,6 +59,7 @@ def user_to_row(user: User) -> dict[str, Any]:
         "created_at": user.created_at,
         "updated_at": user.updated_at,
         "version": user.version,
+        "time_zone": user.time_zone,
     }
 
 
@@ -71,6 +74,7 @@ def user_from_row(row: Row[Any]) -> User:
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
+        time_zone=row.time_zone,
     )
 
 

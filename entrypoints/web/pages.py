@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -27,6 +28,7 @@ from starlette.templating import Jinja2Templates
 from application.concurrency import ANY, Precondition
 from application.views import UserView
 from domain.errors import DomainError, InvalidInput
+from domain.values import DEFAULT_TIME_ZONE, time_zone_names
 from entrypoints.http.problems import domain_field_problem, validation_problems
 from entrypoints.web.csrf import CSRF_COOKIE, CSRF_FIELD, CsrfTokens
 from entrypoints.web.session import session_token, set_cookie
@@ -47,7 +49,7 @@ DONE_MESSAGES: Mapping[str, str] = {
     "meeting_scheduled": "Meeting scheduled.",
     "meeting_saved": "Meeting saved.",
     "meeting_deleted": "Meeting deleted.",
-    "profile_saved": "Your name was saved.",
+    "profile_saved": "Your name and time zone were saved.",
     "password_changed": "Password changed: every session was signed out. Sign in again.",
     "signed_out": "You are signed out.",
     "registered": "Account created: sign in.",
@@ -86,9 +88,11 @@ def build_config(secret: str, *, secure_cookies: bool, session_seconds: int) -> 
         hours=_hours,
         when=_when,
         tuple_of=lambda value: (value, str(value).capitalize()),
+        tuple_same=lambda value: (value, value),
         pair=lambda item: (item[0].value, item[1]),
         choice=lambda choice: (str(choice.id), choice.name),
     )
+    env.globals["time_zones"] = sorted(time_zone_names())
     return WebConfig(Jinja2Templates(env=env), CsrfTokens(secret), secure_cookies, session_seconds)
 
 
@@ -100,8 +104,14 @@ def _hours(minutes: int) -> str:
     return f"{minutes / 60:,.1f}"
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+def _when(moment: datetime, time_zone: str = DEFAULT_TIME_ZONE) -> str:
+    """A moment as the user's wall-clock time (``{{ m.starts_at | when(user.time_zone) }}``)."""
+    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def wall_clock(moment: datetime, time_zone: str) -> str:
+    """A moment as a ``datetime-local`` field's value in the user's time zone."""
+    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def config_of(request: Request) -> WebConfig:
@@ -259,13 +269,22 @@ def number(form: FormData, name: str) -> int | str:
 _LOCAL_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
 
 
-def utc_datetime(form: FormData, name: str) -> str:
-    """A ``datetime-local`` field is UTC (the pages say so); typed with an offset, it keeps it."""
+def local_datetime(form: FormData, name: str, time_zone: str) -> str:
+    """A ``datetime-local`` field is a wall-clock time in the user's time zone (the form
+    names it); typed with an offset, it keeps it; anything else goes to the schema as typed.
+
+    A time that occurs twice (clocks going back) is the first of the two; a time that does
+    not occur (clocks going forward) is read with the offset before the change, as
+    ``zoneinfo`` does.
+    """
     value = text(form, name).strip()
-    match = _LOCAL_MINUTE.fullmatch(value)
-    if match is None:
+    if _LOCAL_MINUTE.fullmatch(value) is None:
         return value
-    return value + ("Z" if match.group(1) else ":00Z")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # 2026-02-30T10:00: the schema says why, beside the field
+        return value + "Z"
+    return moment.replace(tzinfo=ZoneInfo(time_zone)).isoformat()
 
 
 _VERSION = re.compile(r"[1-9][0-9]{0,17}")

@@ -48,6 +48,7 @@ async def test_update_persists_every_field(backend: Backend) -> None:
     user = await add_user(backend, "grace@example.com")
     user.rename("Grace Hopper", now=T0 + timedelta(days=1))
     user.change_password_hash("$2b$04$other", now=T0 + timedelta(days=2))
+    user.move_to("America/Argentina/Buenos_Aires", now=T0 + timedelta(days=3))
     user.is_active = False
     async with backend.new_uow() as uow:
         await uow.users.update(user)

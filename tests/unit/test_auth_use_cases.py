@@ -22,6 +22,7 @@ from domain.errors import (
     InvalidCurrentPassword,
     InvalidEmail,
     InvalidInput,
+    InvalidTimeZone,
     PasswordTooLong,
     PasswordTooShort,
     RateLimited,
@@ -540,6 +541,35 @@ async def test_a_password_change_signs_out_every_refresh_session(h: Harness) -> 
     assert (await h.refresh_tokens.execute(bobs.refresh_token)).refresh_token
     assert other.id != user.id
     await h.login(password="new pass 1")
+
+
+async def test_update_profile_sets_an_iana_time_zone(h: Harness) -> None:
+    user = await h.user()
+    assert user.time_zone == "UTC"
+    moved = await h.update_profile.execute(
+        UpdateProfileCommand(user_id=user.id, time_zone="Asia/Kolkata")
+    )
+    assert moved.view.time_zone == "Asia/Kolkata"
+    assert moved.version == 2
+    assert h.store.tables.users[user.id].time_zone == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize("zone", ["", "Europe/Atlantis", "europe/paris", "UTC ", "Z" * 100])
+async def test_update_profile_refuses_a_time_zone_it_does_not_know(h: Harness, zone: str) -> None:
+    user = await h.user()
+    hashed = h.hasher.hashes
+    with pytest.raises(InvalidTimeZone) as refused:
+        await h.update_profile.execute(
+            UpdateProfileCommand(
+                user_id=user.id,
+                time_zone=zone,
+                password="a new passphrase",
+                current_password=PASSWORD,
+            )
+        )
+    assert refused.value.field == "time_zone"
+    assert h.hasher.hashes == hashed  # refused before any password work
+    assert h.store.tables.users[user.id].time_zone == "UTC"
 
 
 async def test_update_profile_of_an_unknown_user(h: Harness) -> None:

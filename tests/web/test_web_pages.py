@@ -386,3 +386,53 @@ async def test_an_unknown_page_is_an_html_404_for_browsers_only(browser: Browser
     assert program.headers["content-type"] == "application/problem+json"
     api = await browser.get("/api/v1/nope", headers={"accept": "text/html"})
     assert api.headers["content-type"] == "application/problem+json"
+
+
+async def test_meeting_times_are_entered_and_shown_in_the_user_s_time_zone(
+    browser: Browser, sign_up: SignUp
+) -> None:
+    await sign_up()
+    settings = await browser.page("/settings")
+    assert '<option value="UTC" selected>' in settings.text
+    refused = await browser.submit(
+        "/settings/profile", {"full_name": "Ada", "time_zone": "Mars/Olympus", "version": "1"}
+    )
+    assert refused.status_code == 422
+    assert 'id="time_zone-error"' in refused.text
+    saved = await browser.submit(
+        "/settings/profile", {"full_name": "Ada", "time_zone": "Europe/Paris", "version": "1"}
+    )
+    assert saved.status_code == 303, saved.text
+    assert '<option value="Europe/Paris" selected>' in (await browser.page("/settings")).text
+
+    form = await browser.page("/meetings/new")
+    assert "Starts at (Europe/Paris)" in form.text
+    # 09:30 in Paris is 08:30 UTC in January (CET) and 07:30 UTC in July (CEST).
+    for starts_at in ("2026-01-15T09:30", "2026-07-15T09:30"):
+        done = await browser.submit(
+            "/meetings/new", {"starts_at": starts_at, "duration_minutes": "60", "revenue": "1"}
+        )
+        assert done.status_code == 303, done.text
+        await browser.page("/meetings/new")
+    export = await browser.get("/meetings/export.csv")
+    stored = sorted(line.split(",")[3] for line in export.text.strip().splitlines()[1:])
+    assert stored == ["2026-01-15T08:30:00Z", "2026-07-15T07:30:00Z"]
+    listed = await browser.page("/meetings")
+    assert "When (Europe/Paris)" in listed.text
+    assert "2026-01-15 09:30" in listed.text
+    assert "2026-07-15 09:30" in listed.text
+    meeting_id = _MEETING_EDIT.search(listed.text)
+    assert meeting_id is not None
+    edit = await browser.page(f"/meetings/{meeting_id.group(1)}/edit")
+    assert 'value="2026-07-15T09:30"' in edit.text  # the latest first
+
+    # A day in a filter is that day in the user's zone: 00:30 in Paris on 16 January is
+    # still 15 January in UTC.
+    await browser.page("/meetings/new")
+    late = await browser.submit(
+        "/meetings/new", {"starts_at": "2026-01-16T00:30", "duration_minutes": "30"}
+    )
+    assert late.status_code == 303
+    day = await browser.page("/meetings?from=2026-01-16&before=2026-01-17")
+    assert "2026-01-16 00:30" in day.text
+    assert "2026-01-15 09:30" not in day.text

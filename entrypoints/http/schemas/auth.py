@@ -18,6 +18,7 @@ from entrypoints.http.schemas.fields import (
     GivenEmail,
     GivenPassword,
     Password,
+    TimeZone,
     bounded,
 )
 
@@ -68,6 +69,7 @@ class ProfilePatch(Input):
     current_password: GivenPassword | None = Field(
         None, description="Required to change the password."
     )
+    time_zone: TimeZone | MISSING = Field(MISSING, examples=["Europe/Paris"])
 
     def to_command(self, user_id: UUID, precondition: Precondition = ANY) -> UpdateProfileCommand:
         return UpdateProfileCommand(
@@ -76,6 +78,7 @@ class ProfilePatch(Input):
             password=patch(self.password),
             current_password=self.current_password,
             precondition=precondition,
+            time_zone=patch(self.time_zone),
         )
 
 
@@ -85,6 +88,7 @@ class UserOut(Output):
     full_name: str | None = Field(examples=["Ada Lovelace"])
     is_admin: bool
     created_at: datetime
+    time_zone: str = Field(examples=["Europe/Paris"])
 
 
 class UserPage(PageOut[UserOut]):

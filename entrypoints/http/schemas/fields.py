@@ -41,6 +41,7 @@ from domain.errors import (
     InvalidInput,
     InvalidName,
     InvalidTimestamp,
+    InvalidTimeZone,
     PasswordTooLong,
     PasswordTooShort,
     TooManyContacts,
@@ -63,12 +64,15 @@ from domain.values import (
     PHONE_PATTERN,
     REVENUE_MAX,
     REVENUE_PATTERN,
+    TIME_ZONE_MAX_LENGTH,
     WHITESPACE_CLASS,
     ContactKind,
     EmailAddress,
     PlainPassword,
     parse_contact_value,
     parse_revenue,
+    parse_time_zone,
+    time_zone_names,
 )
 
 # Constraint errors of pydantic that a field's rule takes over; any other error (a number
@@ -206,6 +210,31 @@ Email: TypeAlias = Annotated[
     str,
     bounded(EMAIL_MAX_LENGTH, shape=EMAIL_SHAPE),
     rule(InvalidEmail, EmailAddress.parse),
+]
+
+_SIGN_WORDS = {"+": "_PLUS_", "-": "_MINUS_"}
+
+
+def _zone_varname(name: str) -> str:
+    """A member name for generated clients: ``Etc/GMT+5`` ``ETC_GMT_PLUS_5``, distinct from
+    ``Etc/GMT-5`` (a generator's own naming folds the two together)."""
+    return re.sub(r"[^A-Za-z0-9]", lambda m: _SIGN_WORDS.get(m.group(), "_"), name).upper()
+
+
+_ZONES = sorted(time_zone_names())
+
+# A time zone is one of the IANA names the core knows: the schema lists every one.
+TimeZone: TypeAlias = Annotated[
+    str,
+    Field(
+        max_length=TIME_ZONE_MAX_LENGTH,
+        json_schema_extra={
+            "enum": _ZONES,
+            "x-enum-varnames": [_zone_varname(zone) for zone in _ZONES],
+        },
+        description="An IANA time zone name: where the web app shows and reads times.",
+    ),
+    rule(InvalidTimeZone, parse_time_zone),
 ]
 
 # A password's bounds are in UTF-8 bytes, which JSON Schema cannot count: the schema

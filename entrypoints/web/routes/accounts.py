@@ -190,6 +190,7 @@ async def settings_page(
         "settings.html",
         user=user,
         full_name=profile.view.full_name or "",
+        time_zone=profile.view.time_zone,
         version=profile.version,
     )
 
@@ -201,9 +202,11 @@ async def save_profile(
     user: WebUser,
     update: Annotated[UpdateProfile, Depends(provided(Container.update_profile))],
 ) -> Response:
-    full_name = optional(form, "full_name")
+    fields = {"full_name": optional(form, "full_name")}
+    if "time_zone" in form:
+        fields["time_zone"] = text(form, "time_zone")
     try:
-        body = parse(ProfilePatch, {"full_name": full_name})
+        body = parse(ProfilePatch, fields)
         await update.execute(body.to_command(user.id, version_seen(form)))
     except FormInvalid as invalid:
         return _settings_again(request, user, form, invalid.errors)
@@ -246,6 +249,7 @@ def _settings_again(
         "settings.html",
         user=user,
         full_name=text(form, "full_name") or (user.full_name or ""),
+        time_zone=text(form, "time_zone") or user.time_zone,
         version=text(form, "version"),
         errors=errors,
         status_code=403 if "current_password" in errors else 422,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
@@ -38,14 +39,15 @@ from entrypoints.web.pages import (
     FormInvalid,
     Submitted,
     errors_of,
+    local_datetime,
     number,
     optional,
     parse,
     redirect,
     render,
     text,
-    utc_datetime,
     version_seen,
+    wall_clock,
 )
 from entrypoints.web.routes.paging import PAGE_SIZE, page_number, pager
 from entrypoints.web.session import WebUser
@@ -53,12 +55,16 @@ from entrypoints.web.session import WebUser
 router = APIRouter(include_in_schema=False, tags=["web"])
 
 
-def day(value: str | None, field: str, errors: dict[str, str]) -> datetime | None:
-    """A ``date`` input as the start of that day in UTC; a bad one is noted in ``errors``."""
+def day(
+    value: str | None, field: str, errors: dict[str, str], time_zone: str = "UTC"
+) -> datetime | None:
+    """A ``date`` input as the start of that day in ``time_zone``; a bad one is noted in
+    ``errors``."""
     if not value:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+        midnight = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        return midnight.replace(tzinfo=ZoneInfo(time_zone))
     except ValueError:
         errors[field] = "Enter a date as YYYY-MM-DD."
         return None
@@ -78,8 +84,8 @@ def meeting_filter(
     user: UserView, params: Mapping[str, str], errors: dict[str, str]
 ) -> MeetingFilter:
     """The filter of a query string (``from``, ``before``, ``client``); bad parts left out."""
-    starts_from = day(params.get("from"), "from", errors)
-    starts_before = day(params.get("before"), "before", errors)
+    starts_from = day(params.get("from"), "from", errors, user.time_zone)
+    starts_before = day(params.get("before"), "before", errors, user.time_zone)
     client_id = client_param(params.get("client"), errors)
     try:
         return MeetingFilter(user.id, client_id, starts_from, starts_before)
@@ -131,10 +137,10 @@ async def export_meetings(
     return await csv_download(export.execute(chosen))
 
 
-def _meeting_fields(form: FormData) -> dict[str, Any]:
+def _meeting_fields(form: FormData, user: UserView) -> dict[str, Any]:
     return {
         "client_id": optional(form, "client_id"),
-        "starts_at": utc_datetime(form, "starts_at"),
+        "starts_at": local_datetime(form, "starts_at", user.time_zone),
         "duration_minutes": number(form, "duration_minutes"),
         "revenue": text(form, "revenue").strip() or "0",
         "notes": optional(form, "notes"),
@@ -187,7 +193,7 @@ async def schedule_meeting(
     ],
 ) -> Response:
     try:
-        cmd, errors = parse(MeetingIn, _meeting_fields(form)).to_command(user.id), {}
+        cmd, errors = parse(MeetingIn, _meeting_fields(form, user)).to_command(user.id), {}
     except FormInvalid as invalid:
         cmd, errors = None, dict(invalid.errors)
     outcome = await submit.execute(user.id, cmd)
@@ -235,7 +241,7 @@ async def edit_meeting_page(
     meeting = editing.meeting.view
     values = {
         "client_id": str(meeting.client_id or ""),
-        "starts_at": meeting.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
+        "starts_at": wall_clock(meeting.starts_at, user.time_zone),
         "duration_minutes": str(meeting.duration_minutes),
         "revenue": f"{meeting.revenue:.2f}",
         "notes": meeting.notes or "",
@@ -262,7 +268,7 @@ async def save_meeting(
     ],
 ) -> Response:
     try:
-        body = parse(MeetingPatch, _meeting_fields(form))
+        body = parse(MeetingPatch, _meeting_fields(form, user))
         cmd, errors = body.to_command(user.id, meeting_id, version_seen(form)), {}
     except FormInvalid as invalid:
         cmd, errors = None, dict(invalid.errors)
