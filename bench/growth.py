@@ -41,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -201,33 +201,52 @@ async def _seed(url: str) -> dict[str, Any]:
 
 
 async def ensure_book(cfg: Config) -> dict[str, Any]:
-    """The seeded database, created and seeded if no complete one is cached.
+    """The seeded database, created and seeded if no complete one is cached."""
+    return await cached_book(
+        cfg.dsn("postgres"),
+        cfg.dsn(DATABASE),
+        DATABASE,
+        lambda: _seed(cfg.url(DATABASE)),
+        reseed=cfg.reseed,
+    )
+
+
+async def cached_book(
+    admin_dsn: str,
+    dsn: str,
+    database: str,
+    seed: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    reseed: bool = False,
+) -> dict[str, Any]:
+    """``database`` seeded by ``seed()`` (which returns its summary), kept between runs.
 
     A seed that completed leaves its summary as the database's comment; a database
-    without one (a seed cut short) is dropped and seeded again.
+    without one (a seed cut short), or any with ``reseed``, is dropped and seeded again.
+    Also used by ``bench/web_pages.py``.
     """
     import asyncpg
 
-    admin = await asyncpg.connect(cfg.dsn("postgres"))
+    admin = await asyncpg.connect(admin_dsn)
     try:
         comment = await admin.fetchval(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
-            DATABASE,
+            database,
         )
-        if comment and not cfg.reseed:
+        if comment and not reseed:
             return dict(json.loads(comment))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
     finally:
         await admin.close()
-    print(f"seeding {DATABASE} through the core (a few minutes)…", file=sys.stderr)
-    seeded = await _seed(cfg.url(DATABASE))
-    conn = await asyncpg.connect(cfg.dsn(DATABASE))
+    print(f"seeding {database} through the core…", file=sys.stderr)
+    seeded = await seed()
+    conn = await asyncpg.connect(dsn)
     try:
         # What a database that has lived a while looks like: statistics and a visibility map.
         await conn.execute("VACUUM ANALYZE")
         literal = json.dumps(seeded).replace("'", "''")
-        await conn.execute(f"COMMENT ON DATABASE \"{DATABASE}\" IS '{literal}'")
+        await conn.execute(f"COMMENT ON DATABASE \"{database}\" IS '{literal}'")
     finally:
         await conn.close()
     print(f"seeded in {seeded['seconds']} s", file=sys.stderr)

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench import seed as bench_seed
-from bench.growth import Asgi
+from bench.growth import Asgi, cached_book
 
 SEED_VERSION = 1
 YEAR = datetime.now(UTC).year
@@ -68,38 +68,15 @@ def _dsn(args: argparse.Namespace, database: str, driver: str = "postgresql") ->
 
 
 async def ensure_book(args: argparse.Namespace) -> dict[str, Any]:
-    """The seeded database: created and seeded through the core unless a complete one is kept.
-
-    A finished seed leaves its summary as the database's comment; without one the
-    database is dropped and seeded again.
-    """
-    import asyncpg
-
-    admin = await asyncpg.connect(_dsn(args, "postgres"))
-    try:
-        comment = await admin.fetchval(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
-            DATABASE,
-        )
-        if comment and not args.reseed:
-            return dict(json.loads(comment))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{DATABASE}"')
-    finally:
-        await admin.close()
-    print(f"seeding {DATABASE} through the core (bench/seed.py)…", file=sys.stderr)
-    seeded = await bench_seed.seed(
-        datetime(YEAR, 1, 1, tzinfo=UTC), datetime(YEAR + 1, 1, 1, tzinfo=UTC)
+    """The seeded database (``bench/growth.py``'s cache: kept until ``--reseed``)."""
+    year = (datetime(YEAR, 1, 1, tzinfo=UTC), datetime(YEAR + 1, 1, 1, tzinfo=UTC))
+    return await cached_book(
+        _dsn(args, "postgres"),
+        _dsn(args, DATABASE),
+        DATABASE,
+        lambda: bench_seed.seed(*year),
+        reseed=args.reseed,
     )
-    conn = await asyncpg.connect(_dsn(args, DATABASE))
-    try:
-        await conn.execute("VACUUM ANALYZE")
-        literal = json.dumps(seeded).replace("'", "''")
-        await conn.execute(f"COMMENT ON DATABASE \"{DATABASE}\" IS '{literal}'")
-    finally:
-        await conn.close()
-    print(f"seeded in {seeded['seconds']} s", file=sys.stderr)
-    return seeded
 
 
 async def sign_in(client: Any, email: str, password: str) -> None:
@@ -122,6 +99,7 @@ async def measure(args: argparse.Namespace, book: dict[str, Any]) -> list[Page]:
     from entrypoints.http.app import create_app
 
     container = Container()
+    await container.migrator().upgrade()  # a book kept from an older schema
     app = create_app(container)
     server = Asgi(app)  # runs the app's lifespan, as a server would
     await server.start()

@@ -8,6 +8,9 @@
   database) and dropped when the session ends.
 - ``postgres_server_url``: that maintenance URL, for tests that create databases of
   their own (``fresh_postgres_database`` does it for you).
+- ``storage_settings``: the settings of an app under test on the folder's
+  ``storage_kind`` (``memory``, ``sqlite`` or ``postgresql``), for its
+  ``settings_overrides`` to extend (tests/http, tests/web).
 
 Without ``CLIENTBOOK_TEST_POSTGRES_URL`` PostgreSQL tests are skipped with a reason,
 unless ``CLIENTBOOK_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) turns the skip into a
@@ -23,6 +26,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -144,3 +148,25 @@ def database_url_for(request: pytest.FixtureRequest) -> Callable[[str], str]:
         return url
 
     return pick
+
+
+@pytest.fixture
+def storage_settings(
+    storage_kind: str, tmp_path: Path, database_url_for: Callable[[str], str]
+) -> dict[str, Any]:
+    """An app under test on ``storage_kind``: fast hashing, no rate limits, and a hashing
+    queue no test fills (concurrency tests hash at once on purpose, from one address)."""
+    if storage_kind == "memory":
+        persistence, url = "memory", f"sqlite:///{tmp_path / 'unused.db'}"
+    else:
+        persistence, url = "sqlalchemy", database_url_for(storage_kind)
+    return {
+        "env": "test",
+        "persistence": persistence,
+        "bcrypt_rounds": 4,
+        "database_url": url,
+        "login_rate_limit": "off",
+        "register_rate_limit": "off",
+        "bcrypt_queue": 1000,
+        "bcrypt_queue_per_address": 1000,
+    }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -104,14 +104,19 @@ def _hours(minutes: int) -> str:
     return f"{minutes / 60:,.1f}"
 
 
+def zone_of(time_zone: str) -> tzinfo:
+    """The user's zone (a name the core checked); UTC needs no time zone database."""
+    return UTC if time_zone == DEFAULT_TIME_ZONE else ZoneInfo(time_zone)
+
+
 def _when(moment: datetime, time_zone: str = DEFAULT_TIME_ZONE) -> str:
     """A moment as the user's wall-clock time (``{{ m.starts_at | when(user.time_zone) }}``)."""
-    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(zone_of(time_zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def wall_clock(moment: datetime, time_zone: str) -> str:
     """A moment as a ``datetime-local`` field's value in the user's time zone."""
-    return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(zone_of(time_zone)).strftime("%Y-%m-%dT%H:%M")
 
 
 def config_of(request: Request) -> WebConfig:
@@ -157,6 +162,27 @@ def render(
             max_age=CSRF_COOKIE_SECONDS,
         )
     return response
+
+
+def form_status(errors: Mapping[str, str]) -> int:
+    """A refused form's status: 409 when the refusal is the form's as a whole (a version
+    that moved on, ``""`` in ``errors``), else 422 (a field's)."""
+    return 409 if "" in errors else 422
+
+
+def nothing_changed(
+    request: Request, user: UserView, error: DomainError, back: str, title: str
+) -> Response:
+    """The 409 page of a delete refused because the record changed since it was read."""
+    return render(
+        request,
+        "message.html",
+        user=user,
+        status_code=409,
+        title=title,
+        message=error.message,
+        back=back,
+    )
 
 
 # Where a sign-in may send the browser next: a path of this site (not ``//host``, no
@@ -284,7 +310,7 @@ def local_datetime(form: FormData, name: str, time_zone: str) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:  # 2026-02-30T10:00: the schema says why, beside the field
         return value + "Z"
-    return moment.replace(tzinfo=ZoneInfo(time_zone)).isoformat()
+    return moment.replace(tzinfo=zone_of(time_zone)).isoformat()
 
 
 _VERSION = re.compile(r"[1-9][0-9]{0,17}")

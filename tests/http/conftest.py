@@ -11,7 +11,6 @@ Reusable by anyone who needs the API in a test:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,24 +30,11 @@ def storage_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings_overrides(
-    storage_kind: str, tmp_path: Path, database_url_for: Callable[[str], str]
-) -> dict[str, Any]:
+def settings_overrides(storage_settings: dict[str, Any]) -> dict[str, Any]:
     """Override or extend in a test module to change settings (e.g. rate limits)."""
-    if storage_kind == "memory":
-        persistence, url = "memory", f"sqlite:///{tmp_path / 'unused.db'}"
-    else:
-        persistence, url = "sqlalchemy", database_url_for(storage_kind)
     return {
-        "env": "test",
-        "persistence": persistence,
+        **storage_settings,
         "secret_key": SECRET,
-        "bcrypt_rounds": 4,
-        "database_url": url,
-        "login_rate_limit": "off",
-        "register_rate_limit": "off",
-        "bcrypt_queue": 1000,  # concurrency tests hash at once on purpose
-        "bcrypt_queue_per_address": 1000,  # from one test address
         "cors_origins": ["https://app.example.com"],
     }
 

@@ -10,8 +10,7 @@ more with ``@pytest.mark.parametrize("storage_kind", [...], indirect=True)``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -31,24 +30,8 @@ def storage_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings_overrides(
-    storage_kind: str, tmp_path: Path, database_url_for: Callable[[str], str]
-) -> dict[str, Any]:
-    if storage_kind == "memory":
-        persistence, url = "memory", f"sqlite:///{tmp_path / 'unused.db'}"
-    else:
-        persistence, url = "sqlalchemy", database_url_for(storage_kind)
-    return {
-        "env": "test",
-        "persistence": persistence,
-        "secret_key": SECRET,
-        "bcrypt_rounds": 4,
-        "database_url": url,
-        "login_rate_limit": "off",
-        "register_rate_limit": "off",
-        "bcrypt_queue": 1000,
-        "bcrypt_queue_per_address": 1000,
-    }
+def settings_overrides(storage_settings: dict[str, Any]) -> dict[str, Any]:
+    return {**storage_settings, "secret_key": SECRET}
 
 
 @pytest.fixture

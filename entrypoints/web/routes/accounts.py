@@ -32,6 +32,7 @@ from domain.errors import (
     ServiceBusy,
 )
 from domain.pagination import PageRequest
+from entrypoints.http.problems import status_of
 from entrypoints.http.provide import provided
 from entrypoints.http.schemas.auth import LoginIn, ProfilePatch, RegisterIn
 from entrypoints.http.security import ClientAddress
@@ -61,18 +62,6 @@ router = APIRouter(include_in_schema=False, tags=["web"])
 
 # Failures a sign-in or registration form shows (with the status it answers with).
 _SIGN_IN_FAILURES = (AuthenticationFailed, InvalidInput, RateLimited, ServiceBusy, Conflict)
-
-
-def _status(error: Exception) -> int:
-    if isinstance(error, RateLimited):
-        return 429
-    if isinstance(error, ServiceBusy):
-        return 503
-    if isinstance(error, AuthenticationFailed):
-        return 401
-    if isinstance(error, Conflict):
-        return 409
-    return 422
 
 
 @router.get("/login")
@@ -114,7 +103,7 @@ async def login(
             email=email,
             next=next_path(text(form, "next")),
             errors=errors_of(error),
-            status_code=_status(error),
+            status_code=status_of(error),
         )
         if isinstance(error, RateLimited | ServiceBusy):
             response.headers["Retry-After"] = str(error.retry_after_seconds)
@@ -153,7 +142,7 @@ async def register(
     except FormInvalid as invalid:
         return _register_again(request, values, invalid.errors, 422)
     except _SIGN_IN_FAILURES as error:
-        return _register_again(request, values, errors_of(error), _status(error))
+        return _register_again(request, values, errors_of(error), status_of(error))
     return redirect("/login?done=registered")
 
 

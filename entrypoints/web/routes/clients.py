@@ -21,6 +21,7 @@ from application.clients import (
     UpdateClient,
 )
 from application.overviews import ShowClient
+from application.views import UserView
 from container import Container
 from domain.errors import Conflict, InvalidInput, PreconditionFailed
 from domain.pagination import PageRequest
@@ -32,6 +33,8 @@ from entrypoints.web.pages import (
     FormInvalid,
     Submitted,
     errors_of,
+    form_status,
+    nothing_changed,
     optional,
     parse,
     parse_as,
@@ -120,17 +123,33 @@ def _by_row(errors: dict[str, str], rows: list[int]) -> dict[str, str]:
     return renamed
 
 
-@router.get("/clients/new")
-async def new_client_page(request: Request, user: WebUser) -> Response:
+def _client_fields(form: FormData) -> dict[str, Any]:
+    return {
+        "name": text(form, "name"),
+        "company": optional(form, "company"),
+        "notes": optional(form, "notes"),
+    }
+
+
+def _new_client_form(
+    request: Request, user: UserView, values: Any, errors: dict[str, str] | None = None
+) -> Response:
     return render(
         request,
         "client_form.html",
         user=user,
         client=None,
-        values={},
+        values=values,
+        errors=errors,
         rows=CONTACT_ROWS,
         kinds=CONTACT_KINDS,
+        status_code=form_status(errors) if errors else 200,
     )
+
+
+@router.get("/clients/new")
+async def new_client_page(request: Request, user: WebUser) -> Response:
+    return _new_client_form(request, user, {})
 
 
 @router.post("/clients/new")
@@ -141,12 +160,7 @@ async def add_client(
     add: Annotated[AddClient, Depends(provided(Container.add_client))],
 ) -> Response:
     contacts, rows = _contact_fields(form)
-    fields = {
-        "name": text(form, "name"),
-        "company": optional(form, "company"),
-        "notes": optional(form, "notes"),
-        "contacts": contacts,
-    }
+    fields = {**_client_fields(form), "contacts": contacts}
     try:
         client = await add.execute(parse(ClientIn, fields).to_command(user.id))
     except FormInvalid as invalid:
@@ -155,21 +169,7 @@ async def add_client(
         errors = _by_row(errors_of(error), rows)
     else:
         return redirect(f"/clients/{client.id}?done=client_added")
-    return render(
-        request,
-        "client_form.html",
-        user=user,
-        client=None,
-        values=form,
-        errors=errors,
-        rows=CONTACT_ROWS,
-        kinds=CONTACT_KINDS,
-        status_code=_status(errors),
-    )
-
-
-def _status(errors: dict[str, str]) -> int:
-    return 422 if errors else 200
+    return _new_client_form(request, user, form, errors)
 
 
 @router.get("/clients/{client_id}")
@@ -219,13 +219,8 @@ async def save_client(
     user: WebUser,
     update: Annotated[UpdateClient, Depends(provided(Container.update_client))],
 ) -> Response:
-    fields = {
-        "name": text(form, "name"),
-        "company": optional(form, "company"),
-        "notes": optional(form, "notes"),
-    }
     try:
-        body = parse(ClientPatch, fields)
+        body = parse(ClientPatch, _client_fields(form))
         await update.execute(body.to_command(user.id, client_id, version_seen(form)))
     except FormInvalid as invalid:
         errors = dict(invalid.errors)
@@ -241,7 +236,7 @@ async def save_client(
         version=text(form, "version"),
         values=form,
         errors=errors,
-        status_code=409 if "" in errors else 422,
+        status_code=form_status(errors),
     )
 
 
@@ -256,15 +251,7 @@ async def delete_client(
     try:
         await delete.execute(user.id, client_id, precondition=version_seen(form))
     except PreconditionFailed as error:
-        return render(
-            request,
-            "message.html",
-            user=user,
-            status_code=409,
-            title="Not deleted",
-            message=error.message,
-            back=f"/clients/{client_id}",
-        )
+        return nothing_changed(request, user, error, f"/clients/{client_id}", "Not deleted")
     return redirect("/clients?done=client_deleted")
 
 

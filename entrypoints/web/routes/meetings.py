@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
@@ -28,7 +27,7 @@ from application.overviews import (
 )
 from application.views import UserView
 from container import Container
-from domain.errors import DomainError, InvalidInput, PreconditionFailed
+from domain.errors import InvalidInput, PreconditionFailed
 from domain.pagination import PageRequest
 from domain.queries import MeetingFilter, MeetingQuery, MeetingSort
 from entrypoints.http.provide import provided
@@ -39,7 +38,9 @@ from entrypoints.web.pages import (
     FormInvalid,
     Submitted,
     errors_of,
+    form_status,
     local_datetime,
+    nothing_changed,
     number,
     optional,
     parse,
@@ -48,6 +49,7 @@ from entrypoints.web.pages import (
     text,
     version_seen,
     wall_clock,
+    zone_of,
 )
 from entrypoints.web.routes.paging import PAGE_SIZE, page_number, pager
 from entrypoints.web.session import WebUser
@@ -64,7 +66,7 @@ def day(
         return None
     try:
         midnight = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        return midnight.replace(tzinfo=ZoneInfo(time_zone))
+        return midnight.replace(tzinfo=zone_of(time_zone))
     except ValueError:
         errors[field] = "Enter a date as YYYY-MM-DD."
         return None
@@ -222,12 +224,8 @@ def _form_again(
         meeting_id=meeting_id,
         version=text(form, "version") if meeting_id else None,
         errors=errors,
-        status_code=_status(errors),
+        status_code=form_status(errors),
     )
-
-
-def _status(errors: Mapping[str, str]) -> int:
-    return 409 if "" in errors else 422
 
 
 @router.get("/meetings/{meeting_id}/edit")
@@ -289,17 +287,7 @@ async def delete_meeting(
     try:
         await delete.execute(user.id, meeting_id, precondition=version_seen(form))
     except PreconditionFailed as error:
-        return _refused(request, user, error, f"/meetings/{meeting_id}/edit")
+        return nothing_changed(
+            request, user, error, f"/meetings/{meeting_id}/edit", "Nothing was changed"
+        )
     return redirect("/meetings?done=meeting_deleted")
-
-
-def _refused(request: Request, user: UserView, error: DomainError, back: str) -> Response:
-    return render(
-        request,
-        "message.html",
-        user=user,
-        status_code=409,
-        title="Nothing was changed",
-        message=error.message,
-        back=back,
-    )
