@@ -263,14 +263,27 @@ async def new_contact_page(
     get: Annotated[GetClient, Depends(provided(Container.get_client))],
 ) -> Response:
     client = await get.execute(user.id, client_id)
+    return _contact_form(request, user, client_id, client.view.name, {})
+
+
+def _contact_form(
+    request: Request,
+    user: UserView,
+    client_id: UUID,
+    client_name: str | None,
+    values: Any,
+    errors: dict[str, str] | None = None,
+) -> Response:
     return render(
         request,
         "contact_form.html",
         user=user,
         client_id=client_id,
-        client_name=client.view.name,
-        values={},
+        client_name=client_name,
+        values=values,
+        errors=errors,
         kinds=CONTACT_KINDS,
+        status_code=422 if errors else 200,
     )
 
 
@@ -296,17 +309,7 @@ async def add_contact(
         errors = errors_of(error)
     else:
         return redirect(f"/clients/{client_id}?done=contact_added")
-    return render(
-        request,
-        "contact_form.html",
-        user=user,
-        client_id=client_id,
-        client_name=None,
-        values=form,
-        errors=errors,
-        kinds=CONTACT_KINDS,
-        status_code=422,
-    )
+    return _contact_form(request, user, client_id, None, form, errors)
 
 
 @router.post("/clients/{client_id}/contacts/{contact_id}/delete")
