@@ -47,6 +47,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -154,7 +155,7 @@ async def _seed(url: str) -> dict[str, Any]:
         )
         if report.imported != CLIENTS or report.rejected:
             raise RuntimeError(f"client import incomplete: {report}")
-        client_ids = []
+        client_ids: list[UUID] = []
         list_clients = container.list_clients()
         while len(client_ids) < CLIENTS:
             page = await list_clients.execute(
@@ -654,12 +655,12 @@ def report(
         )
     if exports:
         cpu = _median([e.cpu_us_per_row for e in exports])
-        mark = "✅" if cpu <= EXPORT_CPU_TARGET_US else "❌"
+        verdict = "✅" if cpu <= EXPORT_CPU_TARGET_US else "❌"
         lines += [
             "",
             f"- **CSV export** of {exports[0].rows:,} meetings from `clientbook serve` (one "
             f"worker; {len(exports)} runs after a warm-up): server CPU **{cpu:.1f} µs per row** "
-            f"(target ≤ {EXPORT_CPU_TARGET_US:g}) {mark}; runs "
+            f"(target ≤ {EXPORT_CPU_TARGET_US:g}) {verdict}; runs "
             f"{', '.join(f'{e.cpu_us_per_row:.1f}' for e in exports)} µs/row, "
             f"{_median([e.wall_s for e in exports]):.1f} s each; peak RSS "
             f"{_median([e.peak_growth_mb for e in exports]):.1f} MB above the "
