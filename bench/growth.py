@@ -34,7 +34,6 @@ import contextlib
 import http.client
 import json
 import os
-import random
 import signal
 import socket
 import statistics
@@ -43,11 +42,11 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+
+from bench.seed import Book, seed_with
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -59,28 +58,26 @@ DOC_END = "<!-- growth:end -->"
 
 # Change when the book below changes: the cached database is keyed by it.
 SEED_VERSION = 1
-USER_EMAIL = "growth@clientbook.example"
-USER_PASSWORD = "growth-password-2026"  # a throwaway account in a throwaway database
-CLIENTS = 10_000
-MEETINGS = 200_000
-MEETING_BATCH = 5_000
-START = datetime(2024, 1, 1, tzinfo=UTC)
-END = datetime(2027, 1, 1, tzinfo=UTC)
 # Every hundredth client works for this company: a search that matches 1 % of the book.
-RARE_COMPANY = "Zephyrine Holdings"
 RARE_SEARCH = "zephyrine"
+GROWTH_BOOK = Book(
+    email="growth@clientbook.example",
+    password="growth-password-2026",  # a throwaway account in a throwaway database
+    full_name="Growth",
+    clients=10_000,
+    meetings=200_000,
+    start=datetime(2024, 1, 1, tzinfo=UTC),
+    end=datetime(2027, 1, 1, tzinfo=UTC),
+    seed=SEED_VERSION,
+    rare_company="Zephyrine Holdings",
+    import_batch=1_000,
+    meeting_batch=5_000,
+)
+USER_EMAIL, USER_PASSWORD = GROWTH_BOOK.email, GROWTH_BOOK.password
 
 RATIO_TARGET = 2.0
 FIRST_PAGE_TARGET_MS = 10.0
 EXPORT_CPU_TARGET_US = 15.0
-
-_WORDS = (
-    "Northwind", "Bluebird", "Copperline", "Evergreen", "Foxglove", "Granite", "Harbor",
-    "Ironbark", "Juniper", "Keystone", "Lighthouse", "Maple", "Nimbus", "Orchard",
-)  # fmt: skip
-_KINDS = ("Analytics", "Architects", "Consulting", "Design", "Labs", "Logistics", "Studio")
-_NOTES = ("Kick-off", "Weekly check-in", "Workshop", "Quarterly planning", "Design review")
-_DURATIONS = (30, 45, 60, 60, 90, 120, 180)
 
 
 @dataclass(frozen=True)
@@ -108,97 +105,10 @@ DATABASE = f"clientbook_growth_v{SEED_VERSION}"
 # -- the book, through the core --------------------------------------------------------
 
 
-def _client_drafts(rng: random.Random) -> list[Any]:
-    from application.clients import ClientDraft, ContactDraft
-
-    drafts = []
-    for index in range(CLIENTS):
-        word, kind = rng.choice(_WORDS), rng.choice(_KINDS)
-        slug = f"{word}-{kind}-{index}".lower()
-        company = RARE_COMPANY if index % 100 == 7 else f"{word} {kind} Ltd"
-        drafts.append(
-            ClientDraft(
-                line=index + 2,
-                name=f"{word} {kind} {index:05d}",
-                company=company,
-                notes="Invoices go to the finance team, net 30." if index % 3 == 0 else None,
-                contacts=(
-                    ContactDraft("email", f"office@{slug}.example", "work"),
-                    ContactDraft("phone", f"+44 20 7946 {index % 10_000:04d}", "office"),
-                    ContactDraft("other", f"@{slug}", "chat"),
-                ),
-            )
-        )
-    return drafts
-
-
 async def _seed(url: str) -> dict[str, Any]:
-    """Write the book through the container's use cases and repositories."""
-    from application.auth import RegisterUserCommand
-    from application.clients import ImportClientsCommand
-    from container import Container
-    from domain.meetings import Meeting
-    from domain.pagination import PageRequest
-    from domain.queries import ClientQuery, ClientSort
-
-    started = time.perf_counter()
+    """Write the growth book through the container's use cases and repositories."""
     os.environ["CLIENTBOOK_DATABASE_URL"] = url
-    container = Container()
-    rng = random.Random(SEED_VERSION)
-    try:
-        await container.migrator().upgrade()
-        user = await container.register_user().execute(
-            RegisterUserCommand(email=USER_EMAIL, password=USER_PASSWORD, full_name="Growth")
-        )
-        report = await container.import_clients().execute(
-            ImportClientsCommand(owner_id=user.id, drafts=_client_drafts(rng), batch_size=1_000)
-        )
-        if report.imported != CLIENTS or report.rejected:
-            raise RuntimeError(f"client import incomplete: {report}")
-        client_ids: list[UUID] = []
-        list_clients = container.list_clients()
-        while len(client_ids) < CLIENTS:
-            page = await list_clients.execute(
-                ClientQuery(
-                    user.id, PageRequest(limit=100, offset=len(client_ids)), sort=ClientSort.NAME
-                )
-            )
-            if not page.items:
-                break
-            client_ids.extend(client.id for client in page.items)
-        ids, clock = container.ids(), container.clock()
-        span = int((END - START).total_seconds() // 60)
-        written = 0
-        while written < MEETINGS:
-            now = clock.now()
-            batch = [
-                Meeting.schedule(
-                    id=ids.new(),
-                    owner_id=user.id,
-                    client_id=None if rng.random() < 0.1 else rng.choice(client_ids),
-                    starts_at=START + timedelta(minutes=rng.randrange(span)),
-                    duration_minutes=rng.choice(_DURATIONS),
-                    revenue=Decimal(rng.randrange(0, 250_000)) / 100,
-                    notes=rng.choice(_NOTES),
-                    now=now,
-                )
-                for _ in range(min(MEETING_BATCH, MEETINGS - written))
-            ]
-            async with container.units().writing() as uow:
-                await uow.meetings.add_many(batch)
-                await uow.commit()
-            written += len(batch)
-    finally:
-        await container.storage().close()
-        container.password_hasher().close()
-    return {
-        "seed_version": SEED_VERSION,
-        "user_id": str(user.id),
-        "client_id": str(client_ids[len(client_ids) // 2]),
-        "clients": len(client_ids),
-        "meetings": written,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
+    return {"seed_version": SEED_VERSION, **await seed_with(GROWTH_BOOK)}
 
 
 async def ensure_book(cfg: Config) -> dict[str, Any]:
