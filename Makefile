@@ -59,10 +59,10 @@ test: lint imports typecheck
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q
 
-# ~30 minutes on 2 cores (PostgreSQL + wrk, see docs/performance.md): the statement
-# count, the 4-connection pass and the login flood (~12 min), then the concurrency
-# scenario, 32 and 128 connections with the database apart from and sharing the server's
-# core (~17 min). BENCH_ARGS=--smoke checks the tooling in about two minutes;
+# ~32 minutes on 2 cores in all (PostgreSQL + wrk, see docs/performance.md): the statement
+# count, the 4-connection pass and the logins (~13 min), then the concurrency scenario,
+# 32 and 128 connections with the database apart from and sharing the server's core
+# (~17 min), then the web pages (~1 min). BENCH_ARGS=--smoke checks the tooling in about two minutes;
 # BENCH_ARGS="--no-steady --no-login" runs the concurrency scenario alone. Then (--growth)
 # growth with data, bench/growth.py: a 200,000-meeting book seeded once and kept (~3 min).
 bench: $(STAMP)
