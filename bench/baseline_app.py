@@ -78,7 +78,9 @@ REVENUE_BY_MONTH = text(
     "count(*) AS meetings FROM meetings "
     "WHERE owner_id = :owner AND starts_at >= :start AND starts_at < :end GROUP BY month"
 )
-USER = text("SELECT id, email, full_name, is_admin, created_at FROM users WHERE id = :owner")
+USER = text(
+    "SELECT id, email, full_name, is_admin, time_zone, created_at FROM users WHERE id = :owner"
+)
 
 
 def money(cents: int) -> str:
@@ -321,6 +323,7 @@ def create_app() -> FastAPI:
                 "email": row.email,
                 "full_name": row.full_name,
                 "is_admin": row.is_admin,
+                "time_zone": row.time_zone,
                 "created_at": utc(row.created_at),
             }
         )
