@@ -58,6 +58,23 @@ class Server:
                     entries.append(json.loads(line))
         return entries
 
+    def worker_pids(self, request_ids: list[str]) -> dict[str, int]:
+        """Request id -> pid of the worker that logged its access line.
+
+        The line is written just after the response is sent, so wait (briefly) for it.
+        """
+        wanted = set(request_ids)
+        deadline = time.monotonic() + 5
+        while True:
+            found = {
+                e["request_id"]: int(e["pid"])
+                for e in self.log_entries()
+                if e.get("logger") == "clientbook.access" and e.get("request_id") in wanted
+            }
+            if len(found) == len(wanted) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
 
 def _wait_until_ready(server: Server) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS

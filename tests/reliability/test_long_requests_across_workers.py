@@ -20,7 +20,7 @@ import httpx
 import pytest
 import redis
 from export_support import SlowDownload, seed_meetings
-from reliability_support import Launch, Server
+from reliability_support import Launch
 
 from adapters.ratelimit.keys import key_digest
 
@@ -30,21 +30,6 @@ PASSWORD = "correct horse battery"
 CAP = 2
 ATTEMPT_SECONDS = 30.0  # fresh connections tried before concluding a worker never answers
 MEETINGS = 1500  # ~6 MB of CSV: more than the socket buffers, so a download stays open
-
-
-def _pids(server: Server, rids: list[str]) -> dict[str, int]:
-    """request id -> pid of the worker that logged its access line."""
-    wanted = set(rids)
-    deadline = time.monotonic() + 5
-    while True:
-        found = {
-            e["request_id"]: int(e["pid"])
-            for e in server.log_entries()
-            if e.get("logger") == "clientbook.access" and e.get("request_id") in wanted
-        }
-        if len(found) == len(wanted) or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
 
 
 def test_the_cap_on_exports_in_flight_holds_across_workers(
@@ -78,10 +63,10 @@ def test_the_cap_on_exports_in_flight_holds_across_workers(
                 rid, extra = await export()
                 refusals[rid] = extra.status
                 extra.close()
-                if len(set(_pids(server, list(refusals)).values())) == 2:
+                if len(set(server.worker_pids(list(refusals)).values())) == 2:
                     break
                 await asyncio.sleep(0.05)  # either worker may be the one back in accept()
-            refusing = set(_pids(server, list(refusals)).values())
+            refusing = set(server.worker_pids(list(refusals)).values())
 
             held[0][1].close()  # one download given up: its slot is free for any worker
             freed = 0

@@ -7,7 +7,6 @@ Every request goes over a fresh connection, so the kernel hands it to either wor
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -51,24 +50,6 @@ def _call(server: Server, method: str, path: str, **kwargs: Any) -> tuple[str, h
     return rid, response
 
 
-def _pids(server: Server, rids: list[str]) -> dict[str, int]:
-    """request id -> pid of the worker that logged its access line.
-
-    The line is written just after the response is sent, so wait (briefly) for it.
-    """
-    wanted = set(rids)
-    deadline = time.monotonic() + 5
-    while True:
-        found = {
-            e["request_id"]: int(e["pid"])
-            for e in server.log_entries()
-            if e.get("logger") == "clientbook.access" and e.get("request_id") in wanted
-        }
-        if len(found) == len(wanted) or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
-
-
 def test_two_workers_share_tokens_and_the_login_rate_limit(
     launch: Launch, clean_redis: str
 ) -> None:
@@ -91,10 +72,10 @@ def test_two_workers_share_tokens_and_the_login_rate_limit(
             rid, me = _call(server, "GET", "/api/v1/users/me", headers=bearer)
             assert me.status_code == 200, me.text
             me_rids.append(rid)
-            pids = _pids(server, [login_rid, *me_rids])
+            pids = server.worker_pids([login_rid, *me_rids])
             if len(set(pids.values())) == 2:
                 break
-        pids = _pids(server, [login_rid, *me_rids])
+        pids = server.worker_pids([login_rid, *me_rids])
         minted_by = pids[login_rid]
         assert any(pids[rid] != minted_by for rid in me_rids), "one worker answered everything"
 
@@ -117,8 +98,8 @@ def test_two_workers_share_tokens_and_the_login_rate_limit(
             assert attempt.status_code == 429, attempt.text
             assert int(attempt.headers["retry-after"]) >= 1
             refused.append(rid)
-            if len(set(_pids(server, refused).values())) == 2:
+            if len(set(server.worker_pids(refused).values())) == 2:
                 break
-        refusing_workers = set(_pids(server, refused).values())
+        refusing_workers = set(server.worker_pids(refused).values())
         assert len(refusing_workers) == 2, "the 429s all came from one worker"
         assert refusing_workers == set(pids.values())
