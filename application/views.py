@@ -3,6 +3,13 @@
 The views that HTTP routes render (users, clients, contacts, meetings) are frozen
 dataclasses *without* ``__slots__``: orjson serializes a dataclass's ``__dict__`` in one
 fast pass, while slots make it read field by field (ADR 0009). The others keep slots.
+
+The contact, client and meeting views a listing builds fifty (or a hundred and fifty) at
+a time are made by ``of`` without the generated ``__init__``: a frozen dataclass's
+``__init__`` sets each field through ``object.__setattr__``, which cost a listing about
+as much as reading its rows (docs/performance.md, issue 20). ``_snapshot`` gives the
+instance its ``__dict__`` in one step instead, every field, in field order (the order
+orjson writes them in); ``tests/unit/test_views.py`` holds it to the constructor's result.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from domain.clients import Client, Contact
@@ -22,6 +29,18 @@ from domain.users import User
 from domain.values import DEFAULT_TIME_ZONE
 
 V = TypeVar("V")
+S = TypeVar("S")
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _snapshot(cls: type[S], fields: dict[str, Any]) -> S:
+    """An instance of the frozen, slot-less view dataclass ``cls`` holding ``fields``
+    (every field, in declaration order), as its constructor would build it."""
+    view = _new(cls)
+    _set(view, "__dict__", fields)
+    return view
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +80,16 @@ class ContactView:
 
     @classmethod
     def of(cls, contact: Contact) -> ContactView:
-        return cls(contact.id, contact.kind.value, contact.value, contact.label, contact.created_at)
+        return _snapshot(
+            cls,
+            {
+                "id": contact.id,
+                "kind": contact.kind.value,
+                "value": contact.value,
+                "label": contact.label,
+                "created_at": contact.created_at,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -76,14 +104,17 @@ class ClientView:
 
     @classmethod
     def of(cls, client: Client) -> ClientView:
-        return cls(
-            id=client.id,
-            name=client.name,
-            company=client.company,
-            notes=client.notes,
-            contacts=tuple(ContactView.of(contact) for contact in client.contacts),
-            created_at=client.created_at,
-            updated_at=client.updated_at,
+        return _snapshot(
+            cls,
+            {
+                "id": client.id,
+                "name": client.name,
+                "company": client.company,
+                "notes": client.notes,
+                "contacts": tuple([ContactView.of(contact) for contact in client.contacts]),
+                "created_at": client.created_at,
+                "updated_at": client.updated_at,
+            },
         )
 
 
@@ -100,15 +131,18 @@ class MeetingView:
 
     @classmethod
     def of(cls, meeting: Meeting) -> MeetingView:
-        return cls(
-            id=meeting.id,
-            client_id=meeting.client_id,
-            starts_at=meeting.starts_at,
-            duration_minutes=meeting.duration_minutes,
-            revenue=meeting.revenue,
-            notes=meeting.notes,
-            created_at=meeting.created_at,
-            updated_at=meeting.updated_at,
+        return _snapshot(
+            cls,
+            {
+                "id": meeting.id,
+                "client_id": meeting.client_id,
+                "starts_at": meeting.starts_at,
+                "duration_minutes": meeting.duration_minutes,
+                "revenue": meeting.revenue,
+                "notes": meeting.notes,
+                "created_at": meeting.created_at,
+                "updated_at": meeting.updated_at,
+            },
         )
 
 

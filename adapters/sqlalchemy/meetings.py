@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -102,21 +103,56 @@ def meeting_to_row(meeting: Meeting) -> dict[str, Any]:
 
 
 MEETING_COLUMNS = tuple(meetings.c)
+# A row's values by position, in the mapper's order, found by column name once, here:
+# reading a Row by attribute costs a lookup per column per row, which a page of 50
+# meetings paid about as much for as for everything else in its mapping (docs/
+# performance.md, issue 20). Fits any row whose first columns are MEETING_COLUMNS (a
+# listing's total follows them).
+_MEETING_VALUES = itemgetter(
+    *(
+        [column.name for column in MEETING_COLUMNS].index(name)
+        for name in (
+            "id",
+            "owner_id",
+            "client_id",
+            "starts_at",
+            "duration_minutes",
+            "revenue_cents",
+            "notes",
+            "created_at",
+            "updated_at",
+            "version",
+        )
+    )
+)
 
 
 def meeting_from_row(row: Row[Any]) -> Meeting:
-    """A meeting from a row holding the meetings table's columns, read by name."""
+    """A meeting from a row whose first columns are MEETING_COLUMNS. Stored values are
+    taken as they are: the domain checked them when they were written."""
+    (
+        meeting_id,
+        owner_id,
+        client_id,
+        starts_at,
+        duration_minutes,
+        revenue_cents,
+        notes,
+        created_at,
+        updated_at,
+        version,
+    ) = _MEETING_VALUES(row)
     return Meeting(
-        id=row.id,
-        owner_id=row.owner_id,
-        client_id=row.client_id,
-        starts_at=row.starts_at,
-        duration_minutes=row.duration_minutes,
-        revenue=from_cents(row.revenue_cents),
-        notes=row.notes,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
+        id=meeting_id,
+        owner_id=owner_id,
+        client_id=client_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        revenue=from_cents(revenue_cents),
+        notes=notes,
+        created_at=created_at,
+        updated_at=updated_at,
+        version=version,
     )
 
 
