@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # Of the hashes running and waiting, how many one client address (or signed-in user)
     # may hold; beyond, its next one is a fast 503 (ADR 0026).
     bcrypt_queue_per_address: int = Field(4, ge=1, le=10_000)
+    # Of the callers refused above that ask again before their Retry-After lapses, how
+    # many are held (no CPU) until a place frees or it lapses; beyond, refused at once
+    # (0: none held). Each holds its connection for up to a second (ADR 0027).
+    bcrypt_held_retries: int = Field(256, ge=0, le=100_000)
     cors_origins: Annotated[list[str], NoDecode] = []
     redis_url: str | None = None
     login_rate_limit: str = "10/minute"

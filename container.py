@@ -120,6 +120,7 @@ class Container(containers.DeclarativeContainer):
         rounds=settings.provided.bcrypt_rounds,
         max_waiting=settings.provided.bcrypt_queue,
         per_source=settings.provided.bcrypt_queue_per_address,
+        held_retries=settings.provided.bcrypt_held_retries,
     )
     access_tokens = providers.Singleton(
         PyJwtAccessTokenIssuer,

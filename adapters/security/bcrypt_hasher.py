@@ -29,6 +29,8 @@ T = TypeVar("T")
 # seen are forgotten first).
 USAGE_HALF_LIFE_SECONDS = 10.0
 USAGE_SOURCES = 10_000
+# What a refusal tells its caller to wait before asking again (``Retry-After``).
+RETRY_AFTER_SECONDS = 1
 
 
 class RecentUse:
@@ -75,6 +77,14 @@ class _Job:
     future: Future[Any] = field(compare=False)
 
 
+@dataclass(eq=False)
+class _Retry:
+    """An early retry held on the event loop until a place frees for its source."""
+
+    source: str
+    woken: asyncio.Future[None]
+
+
 class BcryptPasswordHasher(PasswordHasher):
     """Hashes and verifies in worker threads (bcrypt releases the GIL while it works),
     one per core, with a bounded and fair queue in front of them.
@@ -92,6 +102,13 @@ class BcryptPasswordHasher(PasswordHasher):
       source's newest hash, which is refused instead. So a flood, from one address or
       many, refuses itself: a caller who has not been hashing lately is admitted and
       served next, behind only the hashes already running (ADR 0026).
+    - A source refused lately that asks again before its ``Retry-After`` has lapsed (a
+      client that resends at once) is not refused again at once: its retry is held,
+      costing no CPU, until a place frees for its source or the ``Retry-After`` lapses,
+      then tried again; at most ``held_retries`` at a time, beyond which they are
+      refused at once. So a flood that ignores ``Retry-After`` asks about once per
+      ``Retry-After`` per connection instead of as fast as the event loop answers, which
+      left the hashing threads, below the loop's priority, no CPU (ADR 0027).
     """
 
     def __init__(
@@ -101,8 +118,11 @@ class BcryptPasswordHasher(PasswordHasher):
         max_waiting: int = 8,
         per_source: int = 4,
         usage: RecentUse | None = None,
+        held_retries: int = 0,
+        retry_after: int = RETRY_AFTER_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if per_source < 1 or max_waiting < 0:
+        if per_source < 1 or max_waiting < 0 or held_retries < 0:
             raise ValueError("a source needs at least one slot")
         self._rounds = rounds
         self._threads = workers or os.cpu_count() or 1
@@ -124,6 +144,14 @@ class BcryptPasswordHasher(PasswordHasher):
         self._held: dict[str, int] = {}  # running or waiting, per source
         self._seq = itertools.count()
         self._dummy_hash: bytes | None = None
+        # Early retries (ADR 0027), touched on the event loop only: when each source's
+        # last refusal lapses (oldest first, at most USAGE_SOURCES), the retries held.
+        self._now = monotonic
+        self._retry_after = retry_after
+        self._max_retries = held_retries
+        self._refused_until: OrderedDict[str, float] = OrderedDict()
+        self._retries: list[_Retry] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def pending(self) -> int:
@@ -133,10 +161,75 @@ class BcryptPasswordHasher(PasswordHasher):
     def held_by(self, source: str | None) -> int:
         return self._held.get(_source(source), 0)
 
+    @property
+    def retries_held(self) -> int:
+        """Early retries waiting, on the event loop, for a place or their deadline."""
+        return len(self._retries)
+
     async def _run(self, source: str | None, fn: Callable[..., T], *args: object) -> T:
-        future: Future[T] = Future()
-        self._admit(_source(source), fn, args, future)
-        return await asyncio.wrap_future(future)
+        key = _source(source)
+        # A retry before the source's last Retry-After lapsed is held until then at most.
+        until = self._refused_until.get(key, 0.0)
+        while True:
+            future: Future[T] = Future()
+            try:
+                self._admit(key, fn, args, future)
+            except ServiceBusy:
+                if await self._hold(key, until):
+                    continue  # a place freed, or the deadline came: ask once more
+                self._refused(key)
+                raise
+            try:
+                return await asyncio.wrap_future(future)
+            except ServiceBusy:  # displaced from the queue by a lighter source
+                self._refused(key)
+                raise
+
+    def _refused(self, source: str) -> None:
+        """Remember until when ``source`` was told to wait (oldest deadlines first)."""
+        now = self._now()
+        self._refused_until[source] = now + self._retry_after
+        self._refused_until.move_to_end(source)
+        while self._refused_until:
+            oldest, until = next(iter(self._refused_until.items()))
+            if until > now and len(self._refused_until) <= USAGE_SOURCES:
+                break
+            del self._refused_until[oldest]
+
+    async def _hold(self, source: str, until: float) -> bool:
+        """Hold a refused early retry until a place frees for ``source`` or ``until``;
+        ``False`` at once if it is not early, already past ``until``, or as many retries
+        are held as allowed (then it is refused as before)."""
+        remaining = until - self._now()
+        if remaining <= 0 or len(self._retries) >= self._max_retries:
+            return False
+        self._loop = asyncio.get_running_loop()
+        retry = _Retry(source, self._loop.create_future())
+        self._retries.append(retry)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(retry.woken, remaining)
+        finally:
+            self._retries.remove(retry)
+        return True
+
+    def _wake(self) -> None:
+        """On the event loop, when a hash has finished: wake the oldest held retry whose
+        source may take the place it left."""
+        with self._lock:
+            if self._running >= self._threads and len(self._waiting) >= self._max_waiting:
+                return
+            for retry in self._retries:
+                if not retry.woken.done() and self._held.get(retry.source, 0) < self._per_source:
+                    retry.woken.set_result(None)
+                    return
+
+    def _place_freed(self) -> None:
+        """From a hashing thread: let a held retry try for the place (ADR 0027)."""
+        loop = self._loop
+        if loop is not None and self._retries:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(self._wake)
 
     def _admit(
         self, source: str, fn: Callable[..., Any], args: tuple[object, ...], future: Future[Any]
@@ -146,7 +239,7 @@ class BcryptPasswordHasher(PasswordHasher):
             use = self._usage.of(source)
             self._usage.add(source)
             if self._held.get(source, 0) >= self._per_source:
-                raise ServiceBusy(retry_after_seconds=1)
+                raise ServiceBusy(retry_after_seconds=self._retry_after)
             job = _Job(use, next(self._seq), source, fn, args, future)
             if self._running < self._threads:
                 self._take(job)
@@ -164,12 +257,14 @@ class BcryptPasswordHasher(PasswordHasher):
                     default=None,
                 )
                 if heaviest is None or asked[heaviest.source] <= use + 0.5:
-                    raise ServiceBusy(retry_after_seconds=1)
+                    raise ServiceBusy(retry_after_seconds=self._retry_after)
                 self._waiting.remove(heaviest)
                 heapq.heapify(self._waiting)
                 self._give_back(heaviest)
                 if heaviest.future.set_running_or_notify_cancel():
-                    heaviest.future.set_exception(ServiceBusy(retry_after_seconds=1))
+                    heaviest.future.set_exception(
+                        ServiceBusy(retry_after_seconds=self._retry_after)
+                    )
             self._take(job)
             heapq.heappush(self._waiting, job)
         future.add_done_callback(lambda done: self._abandoned(job, done))
@@ -220,6 +315,7 @@ class BcryptPasswordHasher(PasswordHasher):
                     continue
                 self._start(following)
                 break
+        self._place_freed()
 
     def _abandoned(self, job: _Job, done: Future[Any]) -> None:
         """A waiting hash whose caller gave up leaves the queue at once."""

@@ -233,6 +233,168 @@ async def test_a_flood_from_many_addresses_still_lets_a_fresh_caller_in() -> Non
     assert max(ahead) < queue + 1, ahead
 
 
+# -- early retries (ADR 0027): held without CPU instead of refused again at once ---------
+
+STORED = bcrypt.hashpw(b"correct horse", bcrypt.gensalt(4)).decode()
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Every check waits for the gate, so a test decides when the running one finishes."""
+    opened = threading.Event()
+    real = bcrypt.checkpw
+
+    def gated(password: bytes, stored: bytes) -> bool:
+        opened.wait(timeout=30)
+        return bool(real(password, stored))
+
+    monkeypatch.setattr(bcrypt, "checkpw", gated)
+    return opened
+
+
+async def _held(hasher: BcryptPasswordHasher, count: int) -> None:
+    """Let ``count`` early retries reach their hold (tasks run to their first wait)."""
+    for _ in range(20):
+        if hasher.retries_held >= count:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"{hasher.retries_held} retries held, not {count}")
+
+
+async def test_a_first_refusal_is_at_once_and_an_early_retry_waits_for_a_place(
+    gate: threading.Event,
+) -> None:
+    # A long Retry-After: the retry is served when the place frees, well before it lapses.
+    hasher = BcryptPasswordHasher(
+        rounds=4, workers=1, max_waiting=0, per_source=1, held_retries=4, retry_after=60
+    )
+    try:
+        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+        await _started(hasher, 1)
+        with pytest.raises(ServiceBusy) as refused:  # no wait: as before
+            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+        assert refused.value.retry_after_seconds == 60
+        # Sent again at once, before its Retry-After: held, not refused.
+        retry = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+        await _held(hasher, 1)
+        assert not retry.done()
+        gate.set()  # the running check finishes: its place goes to the held retry
+        assert await running is True
+        assert await asyncio.wait_for(retry, timeout=20) is True
+        assert hasher.retries_held == 0
+        assert hasher.pending == 0
+    finally:
+        gate.set()
+        hasher.close()
+
+
+async def test_an_early_retry_is_refused_when_its_retry_after_lapses_without_a_place(
+    gate: threading.Event,
+) -> None:
+    hasher = BcryptPasswordHasher(rounds=4, workers=1, max_waiting=0, per_source=1, held_retries=4)
+    try:
+        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+        await _started(hasher, 1)
+        with pytest.raises(ServiceBusy):
+            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+        with pytest.raises(ServiceBusy) as refused:  # held for at most its Retry-After
+            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+        assert refused.value.retry_after_seconds == 1
+        assert hasher.retries_held == 0
+        gate.set()
+        assert await running is True
+    finally:
+        gate.set()
+        hasher.close()
+
+
+async def test_beyond_the_retries_held_an_early_retry_is_refused_at_once(
+    gate: threading.Event,
+) -> None:
+    hasher = BcryptPasswordHasher(rounds=4, workers=1, max_waiting=0, per_source=1, held_retries=1)
+    try:
+        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+        await _started(hasher, 1)
+        with pytest.raises(ServiceBusy):
+            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+        held = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+        await _held(hasher, 1)
+        with pytest.raises(ServiceBusy):  # the one place for a held retry is taken
+            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+        assert hasher.retries_held == 1
+        gate.set()
+        assert await running is True
+        assert await held is True
+    finally:
+        gate.set()
+        hasher.close()
+
+
+async def test_without_held_retries_an_early_retry_is_refused_at_once(
+    gate: threading.Event,
+) -> None:
+    hasher = BcryptPasswordHasher(rounds=4, workers=1, max_waiting=0, per_source=1)
+    try:
+        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+        await _started(hasher, 1)
+        for _ in range(3):
+            with pytest.raises(ServiceBusy):
+                await hasher.verify("correct horse", STORED, source="192.0.2.1")
+        assert hasher.retries_held == 0
+        gate.set()
+        assert await running is True
+    finally:
+        gate.set()
+        hasher.close()
+
+
+async def test_a_held_retry_does_not_overtake_a_caller_admitted_meanwhile(
+    gate: threading.Event,
+) -> None:
+    hasher = BcryptPasswordHasher(
+        rounds=4, workers=1, max_waiting=1, per_source=1, held_retries=4, retry_after=60
+    )
+    finished: list[str] = []
+
+    async def check(name: str, source: str) -> None:
+        await hasher.verify("correct horse", STORED, source=source)
+        finished.append(name)
+
+    try:
+        flood = asyncio.create_task(check("flood", "192.0.2.66"))
+        await _started(hasher, 1)
+        with pytest.raises(ServiceBusy):  # its share is one
+            await hasher.verify("correct horse", STORED, source="192.0.2.66")
+        retry = asyncio.create_task(check("retry", "192.0.2.66"))
+        await _held(hasher, 1)
+        person = asyncio.create_task(check("person", "198.51.100.7"))  # not refused: waits
+        await _started(hasher, 2)
+        gate.set()
+        await asyncio.wait_for(asyncio.gather(flood, retry, person), timeout=20)
+    finally:
+        gate.set()
+        hasher.close()
+    assert finished == ["flood", "person", "retry"]
+
+
+async def test_a_cancelled_held_retry_leaves_the_hold() -> None:
+    hasher = BcryptPasswordHasher(rounds=12, workers=1, max_waiting=0, per_source=1, held_retries=4)
+    try:
+        running = asyncio.create_task(hasher.hash(PlainPassword("correct horse"), source="a"))
+        await _started(hasher, 1)
+        with pytest.raises(ServiceBusy):
+            await hasher.hash(PlainPassword("correct horse"), source="a")
+        retry = asyncio.create_task(hasher.hash(PlainPassword("correct horse"), source="a"))
+        await _held(hasher, 1)
+        retry.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await retry
+        assert hasher.retries_held == 0
+        running.cancel()
+    finally:
+        hasher.close()
+
+
 def test_recent_use_halves_and_forgets_the_least_recently_seen() -> None:
     clock = Monotonic()
     use = RecentUse(half_life=10, capacity=2, monotonic=clock)

@@ -76,6 +76,7 @@ def test_sqlite_and_postgresql_urls_are_accepted_as_given(
         ("CLIENTBOOK_LOGIN_RATE_LIMIT", "0/minute"),
         ("CLIENTBOOK_REGISTER_RATE_LIMIT", "many/hour"),
         ("CLIENTBOOK_BCRYPT_QUEUE", "-1"),
+        ("CLIENTBOOK_BCRYPT_HELD_RETRIES", "-1"),
     ],
 )
 def test_a_bad_value_is_a_configuration_error_naming_the_variable(
