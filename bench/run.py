@@ -112,6 +112,7 @@ class Config:
     conc_warmup: int = 2
     conc_endpoints: Sequence[str] = ()
     pages: bool = True
+    login_only: bool = False
 
     @property
     def has_candidate(self) -> bool:
@@ -154,6 +155,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     )
     parser.add_argument("--no-login", action="store_true", help="skip the login measurements")
     parser.add_argument(
+        "--login-only",
+        action="store_true",
+        help="only the login measurements (within and beyond the hashing queue): no "
+        "statement count, no endpoint timing, no concurrency scenario, no pages",
+    )
+    parser.add_argument(
         "--no-steady",
         action="store_true",
         help="skip the statement count and the 4-connection timing pass",
@@ -194,6 +201,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     cpus = os.cpu_count() or 1
     smoke = bool(args.smoke)
     conc = tuple(int(n) for n in args.concurrency.split(",") if n.strip())
+    if args.login_only and args.no_login:
+        parser.error("--login-only and --no-login exclude each other")
+    if args.login_only:
+        conc = ()
     placements = tuple(p for p in args.placements.split(",") if p)
     if set(placements) - {"apart", "shared"}:
         parser.error("--placements: choose from apart, shared")
@@ -223,6 +234,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
             or args.no_login
             or args.no_steady
             or args.no_pages
+            or args.login_only
             or conc != (32, 128)
             or set(placements) != {"apart", "shared"}
         ),
@@ -241,7 +253,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         conc_duration=1 if smoke else args.conc_duration,
         conc_warmup=0 if smoke else args.conc_warmup,
         conc_endpoints=conc_endpoints,
-        pages=not args.no_pages,
+        pages=not (args.no_pages or args.login_only),
+        login_only=bool(args.login_only),
     )
 
 
@@ -778,6 +791,9 @@ class StatementCounter:
 # ADR 0007): raw bcrypt is measured at it too, since on a machine with other work a
 # thread at +10 gets a fraction of what one at 0 gets, whatever the code it runs.
 HASHING_NICE = 10
+# A flood beyond the hashing queue: more connections than it holds, each sending a 503
+# again at once, as wrk does.
+BEYOND_CONNECTIONS = 32
 
 _RAW_BCRYPT = """
 import bcrypt, json, os, sys, threading, time
@@ -1131,7 +1147,7 @@ class Bench:
         self.start(*contenders, base)
         load = Load(self.cfg, self.seed)
         try:
-            for round_no in range(self.cfg.rounds):
+            for round_no in range(0 if self.cfg.login_only else self.cfg.rounds):
                 token = self.login(cb)  # a fresh token each round outlives any run
                 # Alternate who goes first, so a drifting machine favours nobody.
                 order = [*contenders, base] if round_no % 2 == 0 else [base, *contenders]
@@ -1186,7 +1202,8 @@ class Bench:
         starts once the previous flood's backlog has drained (the server idle), after a
         warm-up; the server's CPU per login is split between its hashing threads and the
         rest. A last run per round floods beyond the hashing queue (32 connections,
-        which retry a 503 at once, as wrk does).
+        which retry a 503 at once, as wrk does), with the same probe and CPU split: what
+        such a flood leaves of the bcrypt rate and of other users' latency (ADR 0027).
         """
         cores = os.cpu_count() or 1
         tokens = {}
@@ -1207,8 +1224,14 @@ class Bench:
             for server in contenders:
                 slot = found.setdefault(
                     server.name,
-                    {"service": [], "probes": [], "cpu": [], "drained_s": [], "beyond": []},
-                )
+                    {
+                        "service": [], "probes": [], "cpu": [], "drained_s": [], "beyond": [],
+                        "beyond_probes": [], "beyond_cpu": [],
+                    },
+                )  # fmt: skip
+                for other in contenders:  # no other server's backlog hashes meanwhile
+                    if other is not server:
+                        other.wait_idle()
                 slot["drained_s"].append(round(server.wait_idle(), 1))
                 probe = Probe(server.port, "/api/v1/users/me", tokens[server.name], 0.05, seconds)
                 before = server.cpu_by_thread_kind()
@@ -1231,10 +1254,20 @@ class Bench:
                 slot["service"].append(result)
                 slot["probes"].append(probe)
                 server.wait_idle()
+                probe = Probe(server.port, "/api/v1/users/me", tokens[server.name], 0.05, seconds)
+                before = server.cpu_by_thread_kind()
+                probe.start()
                 beyond = load.run(
-                    server.port, LOGIN, None, seconds, connections=32, cpus=None, statuses=True
-                )
+                    server.port, LOGIN, None, seconds, connections=BEYOND_CONNECTIONS,
+                    cpus=None, statuses=True,
+                )  # fmt: skip
+                after = server.cpu_by_thread_kind()
+                probe.join(timeout=seconds + 30)
                 slot["beyond"].append(beyond)
+                slot["beyond_probes"].append(probe)
+                slot["beyond_cpu"].append(
+                    {kind: (after[kind] - before[kind]) / beyond.seconds for kind in after}
+                )
                 log(
                     f"login round {round_no + 1} {server.name}: {result.rps:.2f} logins/s, "
                     f"raw bcrypt {found['bcrypt'][-1]:.2f}/s at nice {HASHING_NICE} "
@@ -1242,9 +1275,13 @@ class Bench:
                     f"{slot['cpu'][-1]['hashing']:.0f} ms hashing + "
                     f"{slot['cpu'][-1]['other']:.0f} ms other (raw "
                     f"{raw['cpu_ms_per_check']:.0f} ms); /users/me p99 "
-                    f"{percentile(probe.latencies_ms, 99):.1f} ms; beyond the queue (c32): "
+                    f"{percentile(slot['probes'][-1].latencies_ms, 99):.1f} ms; beyond the "
+                    f"queue (c{BEYOND_CONNECTIONS}): "
                     f"{beyond.statuses.get(200, 0) / beyond.seconds:.2f} logins/s, "
-                    f"{beyond.unavailable / beyond.seconds:.0f} 503s/s"
+                    f"{beyond.unavailable / beyond.seconds:.0f} 503s/s, /users/me p99 "
+                    f"{percentile(probe.latencies_ms, 99):.1f} ms, cores busy "
+                    f"{slot['beyond_cpu'][-1]['hashing']:.2f} hashing + "
+                    f"{slot['beyond_cpu'][-1]['other']:.2f} other"
                 )
         return found
 
@@ -1770,6 +1807,16 @@ def login_entry(
     logins = median([r.statuses.get(200, r.requests) / r.seconds for r in service])
     cpu = login[name].get("cpu", [])
     beyond = login[name].get("beyond", [])
+    beyond_probes = login[name].get("beyond_probes", [])
+    beyond_cpu = login[name].get("beyond_cpu", [])
+    beyond_logins = median([r.statuses.get(200, 0) / r.seconds for r in beyond])
+    # Each round's flood against the raw rate measured in the same round (the machine's
+    # speed drifts between rounds, as in the endpoints' ratios).
+    beyond_ratios = [
+        r.statuses.get(200, 0) / r.seconds / raw
+        for r, raw in zip(beyond, login["bcrypt"], strict=False)
+        if raw
+    ]
     probe_p99 = median([percentile(p.latencies_ms, 99) for p in probes])
     count = counts.get("login", {}).get(name, {})
     return {
@@ -1795,11 +1842,26 @@ def login_entry(
         else None,
         "drained_s": login[name].get("drained_s"),
         "beyond_queue": {
-            "connections": 32,
-            "logins_per_s": round(median([r.statuses.get(200, 0) / r.seconds for r in beyond]), 2),
+            "connections": BEYOND_CONNECTIONS,
+            "logins_per_s": round(beyond_logins, 2),
+            "ratio": round(median(beyond_ratios), 3) if beyond_ratios else None,
+            "round_ratios": [round(ratio, 3) for ratio in beyond_ratios],
+            "round_logins_per_s": [round(r.statuses.get(200, 0) / r.seconds, 2) for r in beyond],
             "unavailable_per_s": round(median([r.unavailable / r.seconds for r in beyond]), 1),
             "p99_ms": round(median([r.p99_ms for r in beyond]), 1),
             "errors": sum(r.other_errors for r in beyond),
+            "users_me_p99_ms": round(
+                median([percentile(p.latencies_ms, 99) for p in beyond_probes]), 1
+            )
+            if beyond_probes
+            else None,
+            "users_me_failures": sum(p.failures for p in beyond_probes),
+            "cores_busy": {
+                kind: round(median([c[kind] for c in beyond_cpu]), 2)
+                for kind in ("hashing", "other")
+            }
+            if beyond_cpu
+            else None,
         }
         if beyond
         else None,
@@ -1922,11 +1984,17 @@ def markdown(results: dict[str, Any]) -> str:
                     f"(waited {entry['drained_s']} s)."
                 )
             if beyond:
+                busy = beyond.get("cores_busy") or {}
                 out.append(
                     f"  - Beyond the hashing queue ({beyond['connections']} connections, each "
-                    f"retrying a 503 at once): {beyond['logins_per_s']:.2f} logins/s and "
-                    f"{beyond['unavailable_per_s']:.0f} fast 503s/s (p99 "
-                    f"{beyond['p99_ms']:.0f} ms), {beyond['errors']} other errors."
+                    f"sending a 503 again at once): {beyond['logins_per_s']:.2f} logins/s "
+                    f"(**{fmt(beyond.get('ratio'), 2)}**x the raw rate at nice {HASHING_NICE} "
+                    f"in the same round, median of {beyond.get('round_ratios')}) "
+                    f"and {beyond['unavailable_per_s']:.0f} 503s/s (p99 "
+                    f"{beyond['p99_ms']:.0f} ms), {beyond['errors']} other errors; "
+                    f"`GET /users/me` p99 {fmt(beyond.get('users_me_p99_ms'), 1)} ms "
+                    f"({beyond.get('users_me_failures', 0)} failures); cores busy: "
+                    f"{fmt(busy.get('hashing'), 2)} hashing, {fmt(busy.get('other'), 2)} the rest."
                 )
     rss = results["rss"]
     peak = results["peak_rss_mb"]
@@ -1937,29 +2005,30 @@ def markdown(results: dict[str, Any]) -> str:
         f"peaked at {rss['baseline_peak_rss_mb']:.1f} MB."
     )
     pages = results["statements_by_page_size"]
-    out.append(
-        "- **Statements by page size** (clientbook): clients limit 5/50/100 → "
-        f"{fmt(pages['clients_list_5'])}/{fmt(pages['clients_list'])}/"
-        f"{fmt(pages['clients_list_100'])}; meetings limit 5/50/100 → "
-        f"{fmt(pages['meetings_list_5'])}/{fmt(pages['meetings_list'])}/"
-        f"{fmt(pages['meetings_list_100'])}."
-    )
-    shape = {k: v for k, v in results["shape_checks"].items() if k != "event_loop" and v}
-    out.append(
-        "- **Same JSON**: "
-        + ("every baseline response has clientbook's keys and types." if not shape else
-           f"differences: {shape}")
-    )  # fmt: skip
     loops = results["shape_checks"].get("event_loop", {})
-    out.append(
-        "- **Event loop and parser**: "
-        + ", ".join(
-            f"{name}: {'uvloop' if v['uvloop'] else 'asyncio'} + "
-            f"{'httptools' if v['httptools'] else 'h11'}"
-            for name, v in loops.items()
+    if loops:  # the statement count ran (not with --login-only)
+        out.append(
+            "- **Statements by page size** (clientbook): clients limit 5/50/100 → "
+            f"{fmt(pages['clients_list_5'])}/{fmt(pages['clients_list'])}/"
+            f"{fmt(pages['clients_list_100'])}; meetings limit 5/50/100 → "
+            f"{fmt(pages['meetings_list_5'])}/{fmt(pages['meetings_list'])}/"
+            f"{fmt(pages['meetings_list_100'])}."
         )
-        + "."
-    )
+        shape = {k: v for k, v in results["shape_checks"].items() if k != "event_loop" and v}
+        out.append(
+            "- **Same JSON**: "
+            + ("every baseline response has clientbook's keys and types." if not shape else
+               f"differences: {shape}")
+        )  # fmt: skip
+        out.append(
+            "- **Event loop and parser**: "
+            + ", ".join(
+                f"{name}: {'uvloop' if v['uvloop'] else 'asyncio'} + "
+                f"{'httptools' if v['httptools'] else 'h11'}"
+                for name, v in loops.items()
+            )
+            + "."
+        )
     if cfg.get("candidate_root") or cfg.get("candidate_env"):
         out.append(
             f"- **Candidate**: source {cfg.get('candidate_root') or 'this tree'}, "
@@ -2043,7 +2112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs: dict[str, Any] = {}
             rss: dict[str, float] = {}
             if cfg.steady:
-                counts, checks = bench.count_statements()
+                if not cfg.login_only:
+                    counts, checks = bench.count_statements()
                 runs, rss = bench.measure()
             conc_runs = bench.measure_concurrency() if cfg.conc_connections else {}
             pages = bench.measure_pages() if cfg.pages else {}
