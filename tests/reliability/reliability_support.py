@@ -218,3 +218,85 @@ class TcpProxy:
 
 
 Launch = Callable[..., AbstractContextManager[Server]]
+
+
+# -- floods ------------------------------------------------------------------------------
+
+# ``connections`` connections posting {email, password} to ``path`` back to back for
+# ``seconds``, each sending its next request as soon as the last is answered (a 503 again
+# at once, as wrk does), connection n from the n-th of the comma-separated ``sources``
+# (round robin); with ``email`` "-", every request a fresh one. Prints the count of each
+# status as JSON.
+FLOOD = """
+import asyncio, json, sys, time
+import httpx
+
+base_url, path, flooders, seconds, sources, password, email = sys.argv[1:]
+sources = sources.split(",")
+
+async def main():
+    statuses = {}
+    deadline = time.monotonic() + float(seconds)
+    limits = httpx.Limits(max_connections=int(flooders))
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+        async def flooder(n):
+            i = 0
+            headers = {"X-Forwarded-For": sources[n % len(sources)]}
+            while time.monotonic() < deadline:
+                i += 1
+                sent = f"flood-{n}-{i}@example.com" if email == "-" else email
+                body = {"email": sent, "password": password}
+                response = await client.post(path, json=body, headers=headers)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        await asyncio.gather(*(flooder(n) for n in range(int(flooders))))
+    print(json.dumps(statuses))
+
+asyncio.run(main())
+"""
+
+
+def start_flood(
+    server: Server,
+    path: str,
+    connections: int,
+    seconds: float,
+    sources: str,
+    password: str,
+    email: str = "-",
+) -> subprocess.Popen[str]:
+    """Run ``FLOOD`` in a process of its own, so that its client-side work does not delay
+    the measuring test's own event loop."""
+    argv = [server.base_url, path, str(connections), str(seconds), sources, password, email]
+    return subprocess.Popen(
+        [sys.executable, "-c", FLOOD, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def flood_statuses(flood: subprocess.Popen[str]) -> dict[int, int]:
+    """Wait for a flood to end; the count of each status it got."""
+    try:
+        out, err = flood.communicate(timeout=60)
+    finally:
+        if flood.poll() is None:
+            flood.kill()
+            flood.wait()
+    assert flood.returncode == 0, err
+    return {int(code): count for code, count in json.loads(out).items()}
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def register(server: Server, user: dict[str, str], address: str = "198.51.100.7") -> None:
+    registered = httpx.post(
+        f"{server.base_url}/api/v1/auth/register",
+        json=user,
+        headers={"X-Forwarded-For": address},
+        timeout=30,
+    )
+    assert registered.status_code == 201, registered.text

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
-from reliability_support import Launch, Server
+from reliability_support import Launch, Server, flood_statuses, p99, register, start_flood
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
@@ -31,46 +29,12 @@ LOGIN_P99_BOUND = 1.0
 FLOOD_FROM = "192.0.2.66"  # sent as X-Forwarded-For, which uvicorn trusts from loopback
 USER_FROM = {"X-Forwarded-For": "198.51.100.7"}
 
-# FLOODERS connections registering new accounts back to back for FLOOD_SECONDS; prints
-# the count of each status as JSON.
-FLOOD = """
-import asyncio, json, sys, time
-import httpx
-
-base_url, flooders, seconds, sources, password = sys.argv[1:]
-sources = sources.split(",")
-
-async def main():
-    statuses = {}
-    deadline = time.monotonic() + float(seconds)
-    limits = httpx.Limits(max_connections=int(flooders))
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
-        async def flooder(n):
-            i = 0
-            headers = {"X-Forwarded-For": sources[n % len(sources)]}
-            while time.monotonic() < deadline:
-                i += 1
-                body = {"email": f"flood-{n}-{i}@example.com", "password": password}
-                response = await client.post("/api/v1/auth/register", json=body, headers=headers)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-        await asyncio.gather(*(flooder(n) for n in range(int(flooders))))
-    print(json.dumps(statuses))
-
-asyncio.run(main())
-"""
-
-
-FLOOD_ARGS = [str(FLOODERS), str(FLOOD_SECONDS), FLOOD_FROM, PASSWORD]
-
-
-def p99(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+FLOOD_ARGS = ["/api/v1/auth/register", FLOODERS, FLOOD_SECONDS, FLOOD_FROM, PASSWORD]
 
 
 def flood_while_logging_in(
     server: Server,
-    flood_args: list[str],
+    flood_args: list[Any],
     user: dict[str, str],
     addresses: Iterator[str] = itertools.repeat(USER_FROM["X-Forwarded-For"]),
     under_way: float = 1.0,
@@ -78,12 +42,7 @@ def flood_while_logging_in(
     """Runs the flood in its own process; meanwhile ``user`` logs in every
     LOGIN_INTERVAL, each time from the next of ``addresses`` (by default always the
     same one). The flood's statuses, the logins' latencies and statuses."""
-    flood = subprocess.Popen(
-        [sys.executable, "-c", FLOOD, server.base_url, *flood_args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    flood = start_flood(server, *flood_args)
 
     async def logins() -> tuple[list[float], list[int]]:
         latencies: list[float] = []
@@ -103,21 +62,9 @@ def flood_while_logging_in(
 
     try:
         latencies, login_statuses = asyncio.run(logins())
-        out, err = flood.communicate(timeout=60)
     finally:
-        if flood.poll() is None:
-            flood.kill()
-            flood.wait()
-    assert flood.returncode == 0, err
-    flood_statuses = {int(code): count for code, count in json.loads(out).items()}
-    return flood_statuses, latencies, login_statuses
-
-
-def register(server: Server, user: dict[str, str]) -> None:
-    registered = httpx.post(
-        f"{server.base_url}/api/v1/auth/register", json=user, headers=USER_FROM, timeout=30
-    )
-    assert registered.status_code == 201, registered.text
+        statuses = flood_statuses(flood)
+    return statuses, latencies, login_statuses
 
 
 def test_a_registration_flood_leaves_other_logins_fast(launch: Launch) -> None:
@@ -170,7 +117,12 @@ def test_a_registration_flood_from_fifty_addresses_leaves_a_steady_login_fast(
     with launch(env) as server:
         user = {"email": "steady@example.com", "password": PASSWORD}
         register(server, user)
-        flood_args = [str(len(FLOOD_ADDRESSES)), str(FLOOD_SECONDS), ",".join(FLOOD_ADDRESSES)]
+        flood_args = [
+            "/api/v1/auth/register",
+            len(FLOOD_ADDRESSES),
+            FLOOD_SECONDS,
+            ",".join(FLOOD_ADDRESSES),
+        ]
         people = (f"198.51.100.{n}" for n in itertools.count(1))
         # From its first second on, each flooder has asked more than someone who has not
         # (at its very start, fifty first attempts and a person's are alike).
