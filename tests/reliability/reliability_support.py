@@ -292,11 +292,14 @@ def p99(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def register(server: Server, user: dict[str, str], address: str = "198.51.100.7") -> None:
-    registered = httpx.post(
-        f"{server.base_url}/api/v1/auth/register",
-        json=user,
-        headers={"X-Forwarded-For": address},
-        timeout=30,
+def post_as(server: Server, path: str, body: dict[str, str], address: str) -> httpx.Response:
+    """POST ``body`` from ``address`` (as X-Forwarded-For, which uvicorn trusts from
+    loopback)."""
+    return httpx.post(
+        f"{server.base_url}{path}", json=body, headers={"X-Forwarded-For": address}, timeout=30
     )
+
+
+def register(server: Server, user: dict[str, str], address: str = "198.51.100.7") -> None:
+    registered = post_as(server, "/api/v1/auth/register", user, address)
     assert registered.status_code == 201, registered.text

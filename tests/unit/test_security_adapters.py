@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import threading
 import tracemalloc
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import bcrypt
@@ -261,21 +263,52 @@ async def _held(hasher: BcryptPasswordHasher, count: int) -> None:
     raise AssertionError(f"{hasher.retries_held} retries held, not {count}")
 
 
+def _check(hasher: BcryptPasswordHasher) -> Coroutine[Any, Any, bool]:
+    return hasher.verify("correct horse", STORED, source="192.0.2.1")
+
+
+async def _running_and_refused(
+    hasher: BcryptPasswordHasher, retry_after: int = 1
+) -> asyncio.Task[bool]:
+    """One check of 192.0.2.1 running (held at the gate), and its next refused at once,
+    as before ADR 0027: a first refusal is not held. The running check's task."""
+    running = asyncio.create_task(_check(hasher))
+    await _started(hasher, 1)
+    with pytest.raises(ServiceBusy) as refused:
+        await _check(hasher)
+    assert refused.value.retry_after_seconds == retry_after
+    return running
+
+
+@contextlib.asynccontextmanager
+async def _one_slot(
+    gate: threading.Event, held_retries: int = 0, retry_after: int = 1
+) -> AsyncIterator[BcryptPasswordHasher]:
+    """A hasher with one thread, no waiting place, one place per source; the gate opened
+    and the hasher closed however the test ends."""
+    hasher = BcryptPasswordHasher(
+        rounds=4,
+        workers=1,
+        max_waiting=0,
+        per_source=1,
+        held_retries=held_retries,
+        retry_after=retry_after,
+    )
+    try:
+        yield hasher
+    finally:
+        gate.set()
+        hasher.close()
+
+
 async def test_a_first_refusal_is_at_once_and_an_early_retry_waits_for_a_place(
     gate: threading.Event,
 ) -> None:
     # A long Retry-After: the retry is served when the place frees, well before it lapses.
-    hasher = BcryptPasswordHasher(
-        rounds=4, workers=1, max_waiting=0, per_source=1, held_retries=4, retry_after=60
-    )
-    try:
-        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
-        await _started(hasher, 1)
-        with pytest.raises(ServiceBusy) as refused:  # no wait: as before
-            await hasher.verify("correct horse", STORED, source="192.0.2.1")
-        assert refused.value.retry_after_seconds == 60
+    async with _one_slot(gate, held_retries=4, retry_after=60) as hasher:
+        running = await _running_and_refused(hasher, retry_after=60)
         # Sent again at once, before its Retry-After: held, not refused.
-        retry = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+        retry = asyncio.create_task(_check(hasher))
         await _held(hasher, 1)
         assert not retry.done()
         gate.set()  # the running check finishes: its place goes to the held retry
@@ -283,69 +316,47 @@ async def test_a_first_refusal_is_at_once_and_an_early_retry_waits_for_a_place(
         assert await asyncio.wait_for(retry, timeout=20) is True
         assert hasher.retries_held == 0
         assert hasher.pending == 0
-    finally:
-        gate.set()
-        hasher.close()
 
 
 async def test_an_early_retry_is_refused_when_its_retry_after_lapses_without_a_place(
     gate: threading.Event,
 ) -> None:
-    hasher = BcryptPasswordHasher(rounds=4, workers=1, max_waiting=0, per_source=1, held_retries=4)
-    try:
-        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
-        await _started(hasher, 1)
-        with pytest.raises(ServiceBusy):
-            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+    async with _one_slot(gate, held_retries=4) as hasher:
+        running = await _running_and_refused(hasher)
         with pytest.raises(ServiceBusy) as refused:  # held for at most its Retry-After
-            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+            await _check(hasher)
         assert refused.value.retry_after_seconds == 1
         assert hasher.retries_held == 0
         gate.set()
         assert await running is True
-    finally:
-        gate.set()
-        hasher.close()
 
 
 async def test_beyond_the_retries_held_an_early_retry_is_refused_at_once(
     gate: threading.Event,
 ) -> None:
-    hasher = BcryptPasswordHasher(rounds=4, workers=1, max_waiting=0, per_source=1, held_retries=1)
-    try:
-        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
-        await _started(hasher, 1)
-        with pytest.raises(ServiceBusy):
-            await hasher.verify("correct horse", STORED, source="192.0.2.1")
-        held = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
+    async with _one_slot(gate, held_retries=1) as hasher:
+        running = await _running_and_refused(hasher)
+        held = asyncio.create_task(_check(hasher))
         await _held(hasher, 1)
         with pytest.raises(ServiceBusy):  # the one place for a held retry is taken
-            await hasher.verify("correct horse", STORED, source="192.0.2.1")
+            await _check(hasher)
         assert hasher.retries_held == 1
         gate.set()
         assert await running is True
         assert await held is True
-    finally:
-        gate.set()
-        hasher.close()
 
 
 async def test_without_held_retries_an_early_retry_is_refused_at_once(
     gate: threading.Event,
 ) -> None:
-    hasher = BcryptPasswordHasher(rounds=4, workers=1, max_waiting=0, per_source=1)
-    try:
-        running = asyncio.create_task(hasher.verify("correct horse", STORED, source="192.0.2.1"))
-        await _started(hasher, 1)
-        for _ in range(3):
+    async with _one_slot(gate) as hasher:
+        running = await _running_and_refused(hasher)
+        for _ in range(2):
             with pytest.raises(ServiceBusy):
-                await hasher.verify("correct horse", STORED, source="192.0.2.1")
+                await _check(hasher)
         assert hasher.retries_held == 0
         gate.set()
         assert await running is True
-    finally:
-        gate.set()
-        hasher.close()
 
 
 async def test_a_held_retry_does_not_overtake_a_caller_admitted_meanwhile(
