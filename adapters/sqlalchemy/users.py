@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -63,18 +64,54 @@ def user_to_row(user: User) -> dict[str, Any]:
     }
 
 
+# A row's values by position, in the mapper's order, found by column name once, here:
+# every authenticated request whose caller is not cached reads a user, and reading a Row
+# by attribute costs a lookup per column (as for meetings, docs/performance.md). Fits
+# any row whose first columns are the table's (a page's total follows them).
+_USER_VALUES = itemgetter(
+    *(
+        [column.name for column in users.c].index(name)
+        for name in (
+            "id",
+            "email",
+            "full_name",
+            "password_hash",
+            "is_admin",
+            "is_active",
+            "created_at",
+            "updated_at",
+            "version",
+            "time_zone",
+        )
+    )
+)
+
+
 def user_from_row(row: Row[Any]) -> User:
+    """A user from a row whose first columns are the ``users`` table's."""
+    (
+        user_id,
+        email,
+        full_name,
+        password_hash,
+        is_admin,
+        is_active,
+        created_at,
+        updated_at,
+        version,
+        time_zone,
+    ) = _USER_VALUES(row)
     return User(
-        id=row.id,
-        email=row.email,
-        full_name=row.full_name,
-        password_hash=row.password_hash,
-        is_admin=row.is_admin,
-        is_active=row.is_active,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-        time_zone=row.time_zone,
+        id=user_id,
+        email=email,
+        full_name=full_name,
+        password_hash=password_hash,
+        is_admin=is_admin,
+        is_active=is_active,
+        created_at=created_at,
+        updated_at=updated_at,
+        version=version,
+        time_zone=time_zone,
     )
 
 
