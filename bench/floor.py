@@ -2,9 +2,10 @@
 
 Drives the app from ``create_app`` through ASGI (``bench.growth.Asgi``: lifespan
 started, one request at a time) over the growth book's database, which it only reads:
-``GET /api/v1/users/me`` (the floor: a cached caller, one primary-key read) and the
-first page of meetings (``GET /api/v1/meetings?limit=50``), each with a bearer token
-issued by the app's own issuer and verified as in production.
+``GET /api/v1/users/me`` (the floor: a cached caller, one primary-key read), the
+first page of meetings (``GET /api/v1/meetings?limit=50``) and, on request
+(``--paths search``), the growth bench's search matching 1 % of clients, each with a
+bearer token issued by the app's own issuer and verified as in production.
 
 Three ways to look at the same requests:
 
@@ -39,11 +40,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.growth import DATABASE, USER_EMAIL, Asgi
+from bench.growth import DATABASE, RARE_SEARCH, USER_EMAIL, Asgi
 
 PATHS = {
     "me": "/api/v1/users/me",
     "meetings": "/api/v1/meetings?limit=50",
+    # The growth bench's search: 50 of the 100 clients (1 %) that match, with contacts.
+    "search": f"/api/v1/clients?limit=50&q={RARE_SEARCH}",
 }
 
 

@@ -59,9 +59,11 @@ class UtcDateTime(TypeDecorator[datetime]):
     to naive UTC on the way in and given back their UTC zone on the way out.
 
     asyncpg decodes ``TIMESTAMP WITH TIME ZONE`` into aware datetimes whose ``tzinfo`` is
-    ``datetime.timezone.utc`` (that is ``datetime.UTC``), whatever the session's time
-    zone: exactly what ``process_result_value`` would return, so there, every column
-    read skips the per-value call.
+    ``datetime.timezone.utc`` (that is ``datetime.UTC``): its binary codec whatever the
+    session's time zone, and the service engines' text codec because their sessions are
+    pinned to UTC (``build_engine``, ADR 0028). That is exactly what
+    ``process_result_value`` would return, so there, every column read skips the
+    per-value call.
     """
 
     impl = DateTime(timezone=True)

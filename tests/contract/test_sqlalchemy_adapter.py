@@ -12,7 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,6 +24,7 @@ from adapters.sqlalchemy.engine import (
     dispose_engine,
 )
 from adapters.sqlalchemy.errors import translate
+from adapters.sqlalchemy.schema import UtcDateTime
 from adapters.sqlalchemy.storage import SqlAlchemyStorage
 from adapters.sqlalchemy.tables import clients, contacts, meetings, users
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -193,6 +194,43 @@ async def test_instants_read_through_asyncpg_are_utc_whatever_the_session_time_z
         assert all(instant.tzinfo is UTC for instant in instants)
     finally:
         await dispose_engine(engine)
+
+
+@pytest.mark.postgres
+async def test_the_service_engines_read_and_bind_timestamps_as_utc_text(
+    postgres_url: str,
+) -> None:
+    # build_engine reads timestamptz as PostgreSQL's ISO text (cheaper to decode than
+    # the binary form) in a session pinned to UTC: every instant, to the microsecond and
+    # on either side of the epoch, comes back as asyncpg's binary codec gave it, and a
+    # bound instant compares as the same instant.
+    instants = [
+        datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2024, 2, 29, 12, 0, 0, 120_000, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ]
+    config = DatabaseConfig(url=postgres_url, pool_size=1)
+    for engine in (build_engine(config), build_reading_engine(config, build_engine(config))):
+        try:
+            async with engine.connect() as conn:
+                zone = await conn.scalar(text("SHOW TimeZone"))
+                read = [
+                    await conn.scalar(select(bindparam("at", at, UtcDateTime))) for at in instants
+                ]
+                later = await conn.scalar(
+                    select(bindparam("a", instants[1], UtcDateTime) < func.now())
+                )
+                # A session whose zone was changed under it still reads the same instants.
+                await conn.execute(text("SET TimeZone = 'Asia/Tokyo'"))
+                in_tokyo = await conn.scalar(select(bindparam("at", instants[1], UtcDateTime)))
+            assert zone == "UTC"
+            assert read == instants
+            assert all(value.tzinfo is UTC for value in read)
+            assert later is True
+            assert in_tokyo == instants[1]
+        finally:
+            await dispose_engine(engine)
 
 
 async def test_a_duplicate_email_from_raw_inserts_is_email_taken(sql_backend: Backend) -> None:
