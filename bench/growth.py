@@ -528,8 +528,8 @@ def report(
         "time to bare SQL; ratio (CPU + SQL): the same with the server's CPU time in place of "
         "its wall-clock time plus the SQL's, what the ratio is on a machine where no other "
         "process waits for the core; ratio above the floor: the same less the CPU time of "
-        "the floor, an authenticated request that runs no statement (`GET /users/me`, its "
-        "caller cached).",
+        "the floor, an authenticated request that reads one row by its key (`GET /users/me`, "
+        "its caller cached).",
         "",
         "| query | server ms | server CPU ms | bare SQL ms (execution) | statements "
         "| ratio | ratio (CPU + SQL) | ratio above the floor | target | plan |",
